@@ -1,0 +1,187 @@
+"""One audio type, :class:`AudioBuffer`, and the codecs that turn it into bytes and back.
+
+Samples are float32, channels-first ``[channels, frames]``, nominally in [-1, 1]. Codecs take and
+return ``bytes`` so uploads, blobs and tests share them. WAV/FLAC/OGG/MP3 decode through
+libsndfile (soundfile); anything else (M4A/AAC, odd MP3s) falls back to an ``ffmpeg`` pipe.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import soundfile as sf
+
+from tunesmith.errors import InvalidParameter
+
+DEFAULT_SAMPLE_RATE_HZ = 44_100
+"""The sample rate of every rendered mix and stem (CD rate; what the contract promises)."""
+
+DECODE_ERROR = "The audio file could not be decoded. Supported formats: MP3, WAV, FLAC, OGG, M4A."
+
+Samples = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class AudioBuffer:
+    """Audio samples with their rate.
+
+    ``samples`` is float32 with shape ``[channels, frames]``. Construct with :meth:`from_array`
+    to coerce shapes and dtypes; the constructor itself only checks.
+    """
+
+    samples: Samples
+    sample_rate_hz: int
+
+    def __post_init__(self) -> None:
+        if self.samples.ndim != 2:
+            raise ValueError("AudioBuffer.samples must be 2-D [channels, frames]")
+        if self.samples.dtype != np.float32:
+            raise ValueError("AudioBuffer.samples must be float32")
+        if self.sample_rate_hz <= 0:
+            raise ValueError("sample_rate_hz must be positive")
+
+    @classmethod
+    def from_array(cls, samples: npt.ArrayLike, sample_rate_hz: int) -> AudioBuffer:
+        """Build from a 1-D mono array or a 2-D channels-first array of any float dtype."""
+        array = np.asarray(samples, dtype=np.float32)
+        if array.ndim == 1:
+            array = array[np.newaxis, :]
+        return cls(np.ascontiguousarray(array), int(sample_rate_hz))
+
+    @classmethod
+    def silence(cls, duration_s: float, *, channels: int = 2, sample_rate_hz: int = DEFAULT_SAMPLE_RATE_HZ) -> AudioBuffer:
+        """Digital silence lasting ``round(duration_s * sample_rate_hz)`` frames."""
+        frames = round(duration_s * sample_rate_hz)
+        return cls(np.zeros((channels, frames), dtype=np.float32), sample_rate_hz)
+
+    @property
+    def channels(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def frames(self) -> int:
+        return int(self.samples.shape[1])
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames / self.sample_rate_hz
+
+    def mono(self) -> Samples:
+        """The channel mean as a 1-D float32 array."""
+        return np.ascontiguousarray(self.samples.mean(axis=0, dtype=np.float32))
+
+    def to_stereo(self) -> AudioBuffer:
+        """Two channels: mono is duplicated, stereo returned as is, more channels downmixed."""
+        if self.channels == 2:
+            return self
+        if self.channels == 1:
+            return AudioBuffer(np.repeat(self.samples, 2, axis=0), self.sample_rate_hz)
+        mono = self.mono()
+        return AudioBuffer(np.stack([mono, mono]), self.sample_rate_hz)
+
+    def slice_s(self, start_s: float, end_s: float) -> AudioBuffer:
+        """Frames in ``[start_s, end_s)``, clamped to the buffer."""
+        start = max(0, round(start_s * self.sample_rate_hz))
+        end = min(self.frames, round(end_s * self.sample_rate_hz))
+        return AudioBuffer(np.ascontiguousarray(self.samples[:, start:max(start, end)]), self.sample_rate_hz)
+
+    def with_frames(self, frames: int) -> AudioBuffer:
+        """Exactly ``frames`` long: truncated, or padded with silence at the end."""
+        if frames <= self.frames:
+            return AudioBuffer(np.ascontiguousarray(self.samples[:, :frames]), self.sample_rate_hz)
+        pad = np.zeros((self.channels, frames - self.frames), dtype=np.float32)
+        return AudioBuffer(np.concatenate([self.samples, pad], axis=1), self.sample_rate_hz)
+
+    def resampled(self, sample_rate_hz: int) -> AudioBuffer:
+        """Resampled with a polyphase filter (scipy); returns self when the rate already matches."""
+        if sample_rate_hz == self.sample_rate_hz:
+            return self
+        from math import gcd
+
+        from scipy.signal import resample_poly
+
+        g = gcd(sample_rate_hz, self.sample_rate_hz)
+        out = resample_poly(self.samples, sample_rate_hz // g, self.sample_rate_hz // g, axis=1)
+        return AudioBuffer(np.ascontiguousarray(out, dtype=np.float32), sample_rate_hz)
+
+
+def encode_wav(audio: AudioBuffer, *, subtype: str = "PCM_16") -> bytes:
+    """WAV bytes; 16-bit PCM by default (what ``wav_url`` serves). Samples are clipped to [-1, 1]."""
+    return _encode(audio, "WAV", subtype)
+
+
+def encode_flac(audio: AudioBuffer, *, subtype: str = "PCM_24") -> bytes:
+    """FLAC bytes, 24-bit by default so stems keep headroom detail."""
+    return _encode(audio, "FLAC", subtype)
+
+
+def encode_mp3(audio: AudioBuffer, *, bitrate_kbps: int = 192) -> bytes:
+    """MP3 bytes at a constant ``bitrate_kbps`` (LAME through ffmpeg; libsndfile as fallback)."""
+    ffmpeg = shutil.which("ffmpeg")
+    wav = encode_wav(audio)
+    if ffmpeg:
+        result = subprocess.run(
+            [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
+             "-codec:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-f", "mp3", "pipe:1"],
+            input=wav, capture_output=True, check=False,
+        )
+        if result.returncode == 0 and result.stdout:
+            return result.stdout
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(audio.samples, -1.0, 1.0).T, audio.sample_rate_hz, format="MP3",
+             bitrate_mode="CONSTANT", compression_level=0.4)
+    return buffer.getvalue()
+
+
+def decode_audio(data: bytes, *, filename_hint: str = "") -> AudioBuffer:
+    """Decode any common audio format (MP3, WAV, FLAC, OGG, M4A …) to an :class:`AudioBuffer`.
+
+    Raises :class:`InvalidParameter` with the contract's decode message when the bytes are not
+    audio. The native rate and channel count are kept.
+    """
+    if not data:
+        raise InvalidParameter(DECODE_ERROR, field="file")
+    try:
+        samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+        if samples.shape[0] > 0:
+            return AudioBuffer(np.ascontiguousarray(samples.T), int(rate))
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        pass
+    return _decode_with_ffmpeg(data, filename_hint)
+
+
+def _decode_with_ffmpeg(data: bytes, filename_hint: str) -> AudioBuffer:
+    ffmpeg = shutil.which("ffmpeg")
+    if not ffmpeg:
+        raise InvalidParameter(DECODE_ERROR, field="file")
+    suffix = Path(filename_hint).suffix if filename_hint else ""
+    with tempfile.NamedTemporaryFile(suffix=suffix or ".bin") as source:
+        source.write(data)
+        source.flush()
+        result = subprocess.run(
+            [ffmpeg, "-hide_banner", "-loglevel", "error", "-i", source.name, "-vn",
+             "-f", "wav", "-acodec", "pcm_f32le", "pipe:1"],
+            capture_output=True, check=False,
+        )
+    if result.returncode != 0 or not result.stdout:
+        raise InvalidParameter(DECODE_ERROR, field="file")
+    try:
+        samples, rate = sf.read(io.BytesIO(result.stdout), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError) as exc:
+        raise InvalidParameter(DECODE_ERROR, field="file") from exc
+    if samples.shape[0] == 0:
+        raise InvalidParameter(DECODE_ERROR, field="file")
+    return AudioBuffer(np.ascontiguousarray(samples.T), int(rate))
+
+
+def _encode(audio: AudioBuffer, container: str, subtype: str) -> bytes:
+    buffer = io.BytesIO()
+    sf.write(buffer, np.clip(audio.samples, -1.0, 1.0).T, audio.sample_rate_hz, format=container, subtype=subtype)
+    return buffer.getvalue()

@@ -1,0 +1,1 @@
+"""Music theory: pitch classes, note names, modes and keys, chords, meter and tempo."""
