@@ -1,0 +1,134 @@
+"""From a SongSpec to a finished bundle: style → compose → sing → render → master → encode.
+
+:func:`produce_song` is the whole engine pipeline in one pure function (bytes out, no paths). It
+reports progress per stage and records each stage's wall time in ``Bundle.stage_times_s``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from tunesmith.music import bundle as files
+from tunesmith.music.analyze.summary import summarize
+from tunesmith.music.audio import AudioBuffer, encode_flac, encode_mp3, encode_wav
+from tunesmith.music.bundle import Bundle
+from tunesmith.music.compose import compose
+from tunesmith.music.progress import Progress, no_progress
+from tunesmith.music.render import render_song
+from tunesmith.music.render.cover import draw_cover
+from tunesmith.music.render.video import make_video
+from tunesmith.music.score import Score
+from tunesmith.music.spec import SongSpec
+from tunesmith.music.style.tags import resolve_style
+
+INSTRUMENTAL_LYRICS = "[Instrumental]"
+"""What a clip's ``lyrics`` says when nothing is sung (the contract's exact text)."""
+
+
+@dataclass(frozen=True)
+class ProducedSong:
+    """The bundle plus the Score it was rendered from."""
+
+    score: Score
+    bundle: Bundle
+
+
+def produce_song(
+    spec: SongSpec,
+    *,
+    progress: Progress = no_progress,
+    with_video: bool = True,
+    sample_rate_hz: int = 44_100,
+) -> ProducedSong:
+    """Compose, render, master and encode one song; deterministic in ``spec``.
+
+    Stages reported through ``progress``: style, compose, vocals, render, encode, analyze. The
+    mastered mix lasts exactly ``round(score.duration_s * sample_rate_hz)`` frames.
+    """
+    bundle = Bundle()
+    stages = ("style", "compose", "vocals", "render", "encode", "analyze")
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        progress(name, stages.index(name), len(stages))
+        started = time.perf_counter()
+        yield
+        bundle.stage_times_s[name] = round(time.perf_counter() - started, 4)
+
+    with stage("style"):
+        style = resolve_style(spec.tags, spec.negative_tags)
+    with stage("compose"):
+        score = compose(spec, style)
+    with stage("vocals"):
+        vocal_stems = _render_vocals(score, sample_rate_hz)
+    with stage("render"):
+        rendered = render_song(score, sample_rate_hz=sample_rate_hz, quality=spec.quality, extra_stems=vocal_stems)
+    with stage("encode"):
+        bundle.files.update(_encode_all(score, rendered.master, rendered.stems, with_video=with_video))
+    with stage("analyze"):
+        analysis = summarize(rendered.master)
+        analysis["score"] = {
+            "tempo_bpm": round(score.tempo_bpm, 3),
+            "key": score.key.name,
+            "time_signature": score.time_signature,
+            "duration_s": score.duration_s,
+            "sections": [
+                {"label": s.label, "kind": s.kind, "start_s": round(score.seconds_at(score.bar_start_beat(s.start_bar)), 3)}
+                for s in score.sections
+            ],
+        }
+        bundle.files[files.ANALYSIS] = json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        timeline = _lyrics_timeline(score)
+        if timeline is not None:
+            bundle.files[files.LYRICS] = json.dumps(timeline, ensure_ascii=False).encode("utf-8")
+    progress("done", len(stages), len(stages))
+    return ProducedSong(score=score, bundle=bundle)
+
+
+def sung_lyrics(score: Score) -> str:
+    """The clip's ``lyrics`` field: as sung with section tags, or exactly ``[Instrumental]``."""
+    return score.lyrics if score.vocals and score.lyrics.strip() else INSTRUMENTAL_LYRICS
+
+
+def _encode_all(
+    score: Score, master: AudioBuffer, stems: dict[str, AudioBuffer], *, with_video: bool
+) -> dict[str, bytes]:
+    """Encode every file of the bundle; codec work runs in threads (ffmpeg and libsndfile
+    release the GIL), so the encoders overlap on two cores."""
+    jobs: dict[str, Callable[[], bytes]] = {
+        files.SCORE: score.to_json,
+        files.MIDI: score.to_midi,
+        files.MIX_WAV: lambda: encode_wav(master),
+        files.MIX_MP3: lambda: encode_mp3(master),
+        files.COVER: lambda: draw_cover(score),
+    }
+    for group, audio in stems.items():
+        jobs[files.stem_file(group)] = lambda audio=audio: encode_flac(audio)  # type: ignore[misc]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        out = {name: future.result() for name, future in futures.items()}
+    if with_video:
+        out[files.VIDEO] = make_video(out[files.COVER], out[files.MIX_MP3], duration_s=score.duration_s)
+    return out
+
+
+def _render_vocals(score: Score, sample_rate_hz: int) -> dict[str, AudioBuffer]:
+    """The singer's stems, when the Score has a vocal line and the singer is available."""
+    if not score.vocals:
+        return {}
+    from tunesmith.music.render.voice import render_vocals
+
+    return render_vocals(score, sample_rate_hz=sample_rate_hz)
+
+
+def _lyrics_timeline(score: Score) -> list[dict[str, object]] | None:
+    if not score.vocals:
+        return None
+    from tunesmith.music.lyrics.timeline import lyrics_timeline
+
+    return lyrics_timeline(score)
