@@ -42,8 +42,11 @@ def main() -> None:
         if header is None:
             header = list(stages)
             print(f"{'genre':<22}" + "".join(f"{s:>9}" for s in header) + f"{'total':>9}{'x real':>9}")
-        print(f"{tags:<22}" + "".join(f"{stages[s]:>9.2f}" for s in header)
-              + f"{wall:>9.2f}{args.duration / wall:>9.1f}")
+        print(
+            f"{tags:<22}"
+            + "".join(f"{stages[s]:>9.2f}" for s in header)
+            + f"{wall:>9.2f}{args.duration / wall:>9.1f}"
+        )
     mean = sum(totals) / len(totals)
     print(f"mean wall per {args.duration:.0f} s song: {mean:.2f} s  ({args.duration / mean:.1f}x real time)")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

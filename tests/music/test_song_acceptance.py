@@ -65,8 +65,17 @@ def measure(song: ProducedSong) -> Measured:
     own = estimate_tempo(mix).tempo_bpm
     lib = librosa_tempo(mix)
     key = key_matches(estimate_key(mix), song.score.key)
-    return Measured(song, mix, tempo_matches(own, truth), tempo_matches(lib, truth), own, lib, key,
-                    integrated_lufs(mix), true_peak_dbtp(mix))
+    return Measured(
+        song,
+        mix,
+        tempo_matches(own, truth),
+        tempo_matches(lib, truth),
+        own,
+        lib,
+        key,
+        integrated_lufs(mix),
+        true_peak_dbtp(mix),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -75,9 +84,20 @@ def songs() -> dict[str, Measured]:
     for i, (name, tags) in enumerate(GENRE_TAGS.items()):
         spec = make_spec(tags=tags, seed=100 + i, duration_s=SONG_S)
         out[name] = measure(produce_song(spec, with_video=False))
-    report = {n: (round(m.song.score.tempo_bpm, 1), round(m.own_bpm, 1), m.own_tempo, round(m.librosa_bpm, 1),
-                  m.librosa_tempo, m.song.score.key.name, m.key, round(m.lufs, 2), round(m.peak_dbtp, 2))
-              for n, m in out.items()}
+    report = {
+        n: (
+            round(m.song.score.tempo_bpm, 1),
+            round(m.own_bpm, 1),
+            m.own_tempo,
+            round(m.librosa_bpm, 1),
+            m.librosa_tempo,
+            m.song.score.key.name,
+            m.key,
+            round(m.lufs, 2),
+            round(m.peak_dbtp, 2),
+        )
+        for n, m in out.items()
+    }
     print("\n" + json.dumps(report, indent=1))
     return out
 
@@ -158,8 +178,9 @@ def test_same_seed_is_bit_identical_and_another_seed_differs() -> None:
 
 
 def test_negative_drums_and_solo_piano() -> None:
-    no_drums = produce_song(make_spec(tags="pop rock", negative_tags="drums", seed=3, duration_s=12.0),
-                            with_video=False)
+    no_drums = produce_song(
+        make_spec(tags="pop rock", negative_tags="drums", seed=3, duration_s=12.0), with_video=False
+    )
     assert "drums" not in no_drums.bundle.stem_names
     assert all(t.group != "drums" for t in no_drums.score.tracks if t.notes)
     solo = produce_song(make_spec(tags="solo piano", seed=3, duration_s=12.0), with_video=False)

@@ -15,14 +15,20 @@ from tunesmith.errors import TunesmithError
 
 
 def compose_command(
-    tags: Annotated[str, typer.Option("--tags", "-t", help="Style: genres, moods, instruments, tempo, key, voice.")],
+    tags: Annotated[
+        str, typer.Option("--tags", "-t", help="Style: genres, moods, instruments, tempo, key, voice.")
+    ],
     output_dir: Annotated[Path, typer.Option("--output", "-o", help="Folder to write the bundle into.")],
     title: Annotated[str, typer.Option(help="Song title (generated when empty).")] = "",
     lyrics: Annotated[
         Path | None, typer.Option(help="Lyrics file with [Verse]/[Chorus] tags; sung unless --instrumental.")
     ] = None,
-    duration: Annotated[float | None, typer.Option(help="Exact length in seconds, 10–360 (default 2–4 min).")] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (0–4294967295); same seed, same song.")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Exact length in seconds, 10–360 (default 2–4 min).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed (0–4294967295); same seed, same song.")
+    ] = None,
     instrumental: Annotated[bool, typer.Option("--instrumental", help="No voice.")] = False,
     negative_tags: Annotated[str, typer.Option(help="Styles and instruments to avoid.")] = "",
     vocal_gender: Annotated[str | None, typer.Option(help="'f' or 'm'.")] = None,
@@ -43,12 +49,22 @@ def compose_command(
 
     try:
         spec = make_spec(
-            tags=tags, seed=seed if seed is not None else random.randrange(2**32), negative_tags=negative_tags,
-            title=title, lyrics=lyrics_text, instrumental=instrumental, duration_s=duration,
-            vocal_gender=vocal_gender, key=key, tempo_bpm=bpm, quality="draft" if draft else "standard",
+            tags=tags,
+            seed=seed if seed is not None else random.randrange(2**32),
+            negative_tags=negative_tags,
+            title=title,
+            lyrics=lyrics_text,
+            instrumental=instrumental,
+            duration_s=duration,
+            vocal_gender=vocal_gender,
+            key=key,
+            tempo_bpm=bpm,
+            quality="draft" if draft else "standard",
         )
         if sys.stderr.isatty():
-            with Progress(TextColumn("{task.description:<8}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
+            with Progress(
+                TextColumn("{task.description:<8}"), BarColumn(), TimeElapsedColumn(), console=console
+            ) as bar:
                 task = bar.add_task("start", total=6)
 
                 def report(stage: str, done: int, total: int) -> None:
@@ -78,5 +94,9 @@ def compose_command(
     out.print("form:     " + " | ".join(f"{s.label} ({s.bars})" for s in score.sections))
     out.print("stems:    " + ", ".join(produced.bundle.stem_names))
     times = produced.bundle.stage_times_s
-    out.print("stages:   " + "  ".join(f"{k} {v:.2f}s" for k, v in times.items()) + f"  total {sum(times.values()):.2f}s")
+    out.print(
+        "stages:   "
+        + "  ".join(f"{k} {v:.2f}s" for k, v in times.items())
+        + f"  total {sum(times.values()):.2f}s"
+    )
     out.print(f"written:  {output_dir}")

@@ -56,7 +56,9 @@ class AudioBuffer:
         return cls(np.ascontiguousarray(array), int(sample_rate_hz))
 
     @classmethod
-    def silence(cls, duration_s: float, *, channels: int = 2, sample_rate_hz: int = DEFAULT_SAMPLE_RATE_HZ) -> AudioBuffer:
+    def silence(
+        cls, duration_s: float, *, channels: int = 2, sample_rate_hz: int = DEFAULT_SAMPLE_RATE_HZ
+    ) -> AudioBuffer:
         """Digital silence lasting ``round(duration_s * sample_rate_hz)`` frames."""
         frames = round(duration_s * sample_rate_hz)
         return cls(np.zeros((channels, frames), dtype=np.float32), sample_rate_hz)
@@ -90,7 +92,9 @@ class AudioBuffer:
         """Frames in ``[start_s, end_s)``, clamped to the buffer."""
         start = max(0, round(start_s * self.sample_rate_hz))
         end = min(self.frames, round(end_s * self.sample_rate_hz))
-        return AudioBuffer(np.ascontiguousarray(self.samples[:, start:max(start, end)]), self.sample_rate_hz)
+        return AudioBuffer(
+            np.ascontiguousarray(self.samples[:, start : max(start, end)]), self.sample_rate_hz
+        )
 
     def with_frames(self, frames: int) -> AudioBuffer:
         """Exactly ``frames`` long: truncated, or padded with silence at the end."""
@@ -128,15 +132,38 @@ def encode_mp3(audio: AudioBuffer, *, bitrate_kbps: int = 192) -> bytes:
     wav = encode_wav(audio)
     if ffmpeg:
         result = subprocess.run(
-            [ffmpeg, "-hide_banner", "-loglevel", "error", "-f", "wav", "-i", "pipe:0",
-             "-codec:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k", "-f", "mp3", "pipe:1"],
-            input=wav, capture_output=True, check=False,
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-f",
+                "wav",
+                "-i",
+                "pipe:0",
+                "-codec:a",
+                "libmp3lame",
+                "-b:a",
+                f"{bitrate_kbps}k",
+                "-f",
+                "mp3",
+                "pipe:1",
+            ],
+            input=wav,
+            capture_output=True,
+            check=False,
         )
         if result.returncode == 0 and result.stdout:
             return result.stdout
     buffer = io.BytesIO()
-    sf.write(buffer, np.clip(audio.samples, -1.0, 1.0).T, audio.sample_rate_hz, format="MP3",
-             bitrate_mode="CONSTANT", compression_level=0.4)
+    sf.write(
+        buffer,
+        np.clip(audio.samples, -1.0, 1.0).T,
+        audio.sample_rate_hz,
+        format="MP3",
+        bitrate_mode="CONSTANT",
+        compression_level=0.4,
+    )
     return buffer.getvalue()
 
 
@@ -166,9 +193,22 @@ def _decode_with_ffmpeg(data: bytes, filename_hint: str) -> AudioBuffer:
         source.write(data)
         source.flush()
         result = subprocess.run(
-            [ffmpeg, "-hide_banner", "-loglevel", "error", "-i", source.name, "-vn",
-             "-f", "wav", "-acodec", "pcm_f32le", "pipe:1"],
-            capture_output=True, check=False,
+            [
+                ffmpeg,
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-i",
+                source.name,
+                "-vn",
+                "-f",
+                "wav",
+                "-acodec",
+                "pcm_f32le",
+                "pipe:1",
+            ],
+            capture_output=True,
+            check=False,
         )
     if result.returncode != 0 or not result.stdout:
         raise InvalidParameter(DECODE_ERROR, field="file")
@@ -183,5 +223,7 @@ def _decode_with_ffmpeg(data: bytes, filename_hint: str) -> AudioBuffer:
 
 def _encode(audio: AudioBuffer, container: str, subtype: str) -> bytes:
     buffer = io.BytesIO()
-    sf.write(buffer, np.clip(audio.samples, -1.0, 1.0).T, audio.sample_rate_hz, format=container, subtype=subtype)
+    sf.write(
+        buffer, np.clip(audio.samples, -1.0, 1.0).T, audio.sample_rate_hz, format=container, subtype=subtype
+    )
     return buffer.getvalue()

@@ -41,4 +41,4 @@ class Bundle:
     @property
     def stem_names(self) -> list[str]:
         prefix = STEMS_DIR + "/"
-        return sorted(p[len(prefix):].removesuffix(".flac") for p in self.files if p.startswith(prefix))
+        return sorted(p[len(prefix) :].removesuffix(".flac") for p in self.files if p.startswith(prefix))

@@ -67,7 +67,9 @@ def produce_song(
     with stage("vocals"):
         vocal_stems = _render_vocals(score, sample_rate_hz)
     with stage("render"):
-        rendered = render_song(score, sample_rate_hz=sample_rate_hz, quality=spec.quality, extra_stems=vocal_stems)
+        rendered = render_song(
+            score, sample_rate_hz=sample_rate_hz, quality=spec.quality, extra_stems=vocal_stems
+        )
     with stage("encode"):
         bundle.files.update(_encode_all(score, rendered.master, rendered.stems, with_video=with_video))
     with stage("analyze"):
@@ -78,11 +80,17 @@ def produce_song(
             "time_signature": score.time_signature,
             "duration_s": score.duration_s,
             "sections": [
-                {"label": s.label, "kind": s.kind, "start_s": round(score.seconds_at(score.bar_start_beat(s.start_bar)), 3)}
+                {
+                    "label": s.label,
+                    "kind": s.kind,
+                    "start_s": round(score.seconds_at(score.bar_start_beat(s.start_bar)), 3),
+                }
                 for s in score.sections
             ],
         }
-        bundle.files[files.ANALYSIS] = json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        bundle.files[files.ANALYSIS] = json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode(
+            "utf-8"
+        )
         timeline = _lyrics_timeline(score)
         if timeline is not None:
             bundle.files[files.LYRICS] = json.dumps(timeline, ensure_ascii=False).encode("utf-8")

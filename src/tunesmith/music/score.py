@@ -30,12 +30,32 @@ from tunesmith.music.theory.keys import Key, parse_key
 SCORE_FORMAT_VERSION = 1
 
 StemGroup = Literal[
-    "vocals", "backing_vocals", "drums", "bass", "guitar", "keyboard", "strings", "brass",
-    "woodwinds", "percussion", "synth", "fx",
+    "vocals",
+    "backing_vocals",
+    "drums",
+    "bass",
+    "guitar",
+    "keyboard",
+    "strings",
+    "brass",
+    "woodwinds",
+    "percussion",
+    "synth",
+    "fx",
 ]
 STEM_GROUPS: tuple[StemGroup, ...] = (
-    "vocals", "backing_vocals", "drums", "bass", "guitar", "keyboard", "strings", "brass",
-    "woodwinds", "percussion", "synth", "fx",
+    "vocals",
+    "backing_vocals",
+    "drums",
+    "bass",
+    "guitar",
+    "keyboard",
+    "strings",
+    "brass",
+    "woodwinds",
+    "percussion",
+    "synth",
+    "fx",
 )
 """Every stem a bundle can hold, in the contract's order."""
 
@@ -49,12 +69,30 @@ Role = Literal["drums", "percussion", "bass", "chords", "pad", "lead", "arp", "c
 """
 
 SectionKind = Literal[
-    "intro", "verse", "pre_chorus", "chorus", "post_chorus", "bridge", "breakdown", "drop",
-    "solo", "instrumental", "outro",
+    "intro",
+    "verse",
+    "pre_chorus",
+    "chorus",
+    "post_chorus",
+    "bridge",
+    "breakdown",
+    "drop",
+    "solo",
+    "instrumental",
+    "outro",
 ]
 SECTION_KINDS: tuple[SectionKind, ...] = (
-    "intro", "verse", "pre_chorus", "chorus", "post_chorus", "bridge", "breakdown", "drop",
-    "solo", "instrumental", "outro",
+    "intro",
+    "verse",
+    "pre_chorus",
+    "chorus",
+    "post_chorus",
+    "bridge",
+    "breakdown",
+    "drop",
+    "solo",
+    "instrumental",
+    "outro",
 )
 
 
@@ -300,15 +338,18 @@ class Score:
         data["moods"] = list(self.moods)
         for track in data["tracks"]:
             track["effects"] = list(track["effects"])
-            track["notes"] = [[n["pitch"], n["start_beat"], n["length_beats"], n["velocity"]] for n in track["notes"]]
+            track["notes"] = [
+                [n["pitch"], n["start_beat"], n["length_beats"], n["velocity"]] for n in track["notes"]
+            ]
         for vocal in data["vocals"]:
             vocal["phonemes"] = list(vocal["phonemes"])
         return data
 
     def to_json(self) -> bytes:
         """Canonical UTF-8 JSON (sorted keys, no NaN): equal Scores give identical bytes."""
-        return json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False, allow_nan=False,
-                          separators=(",", ":")).encode("utf-8")
+        return json.dumps(
+            self.to_dict(), sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        ).encode("utf-8")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Score:
@@ -326,7 +367,9 @@ class Score:
                     Track(
                         **{k: v for k, v in t.items() if k not in ("notes", "effects")},
                         effects=tuple(t["effects"]),
-                        notes=[Note(int(p), float(s), float(length), int(v)) for p, s, length, v in t["notes"]],
+                        notes=[
+                            Note(int(p), float(s), float(length), int(v)) for p, s, length, v in t["notes"]
+                        ],
                     )
                     for t in data["tracks"]
                 ],
@@ -364,12 +407,22 @@ class Score:
         conductor: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
         conductor.append((0, 0, mido.MetaMessage("track_name", name=self.title or "tunesmith")))
         numerator, denominator = self.meter
-        conductor.append((0, 1, mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator)))
+        conductor.append(
+            (0, 1, mido.MetaMessage("time_signature", numerator=numerator, denominator=denominator))
+        )
         conductor.append((0, 2, mido.MetaMessage("key_signature", key=_midi_key_name(self.key))))
         for change in self.tempo_map:
-            conductor.append((tick(change.beat), 3, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(change.tempo_bpm))))
+            conductor.append(
+                (tick(change.beat), 3, mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(change.tempo_bpm)))
+            )
         for section in self.sections:
-            conductor.append((tick(self.bar_start_beat(section.start_bar)), 4, mido.MetaMessage("marker", text=section.label)))
+            conductor.append(
+                (
+                    tick(self.bar_start_beat(section.start_bar)),
+                    4,
+                    mido.MetaMessage("marker", text=section.label),
+                )
+            )
         midi.tracks.append(_to_track(conductor))
 
         channel = 0
@@ -390,8 +443,18 @@ class Score:
             ]
             for note in track.notes:
                 pitch = min(127, max(0, note.pitch))
-                events.append((tick(note.start_beat), 3, mido.Message("note_on", channel=ch, note=pitch, velocity=min(127, max(1, note.velocity)))))
-                events.append((tick(note.end_beat), 2, mido.Message("note_off", channel=ch, note=pitch, velocity=0)))
+                events.append(
+                    (
+                        tick(note.start_beat),
+                        3,
+                        mido.Message(
+                            "note_on", channel=ch, note=pitch, velocity=min(127, max(1, note.velocity))
+                        ),
+                    )
+                )
+                events.append(
+                    (tick(note.end_beat), 2, mido.Message("note_off", channel=ch, note=pitch, velocity=0))
+                )
             midi.tracks.append(_to_track(events))
 
         for name, backing in (("vocals", False), ("backing_vocals", True)):
@@ -400,14 +463,26 @@ class Score:
                 continue
             ch = min(channel, 15)
             channel += 1
-            events = [(0, 0, mido.MetaMessage("track_name", name=name)),
-                      (0, 1, mido.Message("program_change", channel=ch, program=53 if backing else 54))]
+            events = [
+                (0, 0, mido.MetaMessage("track_name", name=name)),
+                (0, 1, mido.Message("program_change", channel=ch, program=53 if backing else 54)),
+            ]
             for v in line:
                 pitch = min(127, max(0, v.pitch))
                 if v.syllable:
                     events.append((tick(v.start_beat), 2, mido.MetaMessage("lyrics", text=v.syllable)))
-                events.append((tick(v.start_beat), 3, mido.Message("note_on", channel=ch, note=pitch, velocity=min(127, max(1, v.velocity)))))
-                events.append((tick(v.end_beat), 1, mido.Message("note_off", channel=ch, note=pitch, velocity=0)))
+                events.append(
+                    (
+                        tick(v.start_beat),
+                        3,
+                        mido.Message(
+                            "note_on", channel=ch, note=pitch, velocity=min(127, max(1, v.velocity))
+                        ),
+                    )
+                )
+                events.append(
+                    (tick(v.end_beat), 1, mido.Message("note_off", channel=ch, note=pitch, velocity=0))
+                )
             midi.tracks.append(_to_track(events))
 
         buffer = io.BytesIO()

@@ -78,14 +78,17 @@ def make_spec(
     if len(tags) > MAX_TAGS_CHARS:
         raise InvalidParameter(f"tags should be less than {MAX_TAGS_CHARS} characters.", field="tags")
     if len(negative_tags) > MAX_TAGS_CHARS:
-        raise InvalidParameter(f"negative_tags should be less than {MAX_TAGS_CHARS} characters.", field="negative_tags")
+        raise InvalidParameter(
+            f"negative_tags should be less than {MAX_TAGS_CHARS} characters.", field="negative_tags"
+        )
     if len(title) > MAX_TITLE_CHARS:
         raise InvalidParameter(f"title should be less than {MAX_TITLE_CHARS} characters.", field="title")
     if len(lyrics) > MAX_LYRICS_CHARS:
         raise InvalidParameter(f"lyrics should be less than {MAX_LYRICS_CHARS} characters.", field="lyrics")
     if duration_s is not None and not MIN_DURATION_S <= float(duration_s) <= MAX_DURATION_S:
         raise InvalidParameter(
-            f"duration should be between {MIN_DURATION_S:g} and {MAX_DURATION_S:g} seconds.", field="duration")
+            f"duration should be between {MIN_DURATION_S:g} and {MAX_DURATION_S:g} seconds.", field="duration"
+        )
     if not 0 <= int(seed) <= MAX_SEED:
         raise InvalidParameter(f"seed should be between 0 and {MAX_SEED}.", field="seed")
     if vocal_gender not in (None, "f", "m"):
@@ -99,10 +102,17 @@ def make_spec(
         raise InvalidParameter("quality should be 'standard' or 'draft'.", field="quality")
     parsed_key = parse_key(key) if key else None
     return SongSpec(
-        tags=tags, seed=int(seed), negative_tags=negative_tags, title=title, lyrics=lyrics,
-        instrumental=instrumental, duration_s=None if duration_s is None else round(float(duration_s), 2),
+        tags=tags,
+        seed=int(seed),
+        negative_tags=negative_tags,
+        title=title,
+        lyrics=lyrics,
+        instrumental=instrumental,
+        duration_s=None if duration_s is None else round(float(duration_s), 2),
         vocal_gender=vocal_gender,  # type: ignore[arg-type]
-        key=parsed_key, tempo_bpm=None if tempo_bpm is None else float(tempo_bpm),
-        style_weight=float(style_weight), weirdness=float(weirdness),
+        key=parsed_key,
+        tempo_bpm=None if tempo_bpm is None else float(tempo_bpm),
+        style_weight=float(style_weight),
+        weirdness=float(weirdness),
         quality=quality,  # type: ignore[arg-type]
     )

@@ -15,89 +15,89 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tunesmith.music.score import MixSettings, Role, SectionKind, StemGroup
+from tunesmith.music.score import MixSettings, Role, StemGroup
 
 Groove = Literal[
-    "none",               # no drums at all (ambient, solo piano, classical)
-    "pop_basic",          # kick 1 & 3 (+ syncopation), snare 2 & 4, 8th hats
-    "pop_driving",        # chorus lift: kick on every beat-ish, open hats/ride 8ths, snare 2 & 4
-    "ballad",             # sparse kick, cross-stick/soft snare on 3 or 2 & 4, quarter hats
-    "four_on_floor",      # house/edm: kick every beat, open hat on off-beats, clap 2 & 4
-    "disco",              # four on the floor + 16th hats with open hat on the off-beats
-    "techno",             # four on the floor, 16th closed hats, rim/clap accents
-    "rock_eighths",       # rock: kick 1 & 3 (+ & of 3), snare 2 & 4, 8th hats
-    "rock_driving",       # chorus rock: 8th ride/crash, kick doubles, snare 2 & 4
-    "punk_fast",          # fast alternating kick/snare 8ths, crash-ride 8ths
+    "none",  # no drums at all (ambient, solo piano, classical)
+    "pop_basic",  # kick 1 & 3 (+ syncopation), snare 2 & 4, 8th hats
+    "pop_driving",  # chorus lift: kick on every beat-ish, open hats/ride 8ths, snare 2 & 4
+    "ballad",  # sparse kick, cross-stick/soft snare on 3 or 2 & 4, quarter hats
+    "four_on_floor",  # house/edm: kick every beat, open hat on off-beats, clap 2 & 4
+    "disco",  # four on the floor + 16th hats with open hat on the off-beats
+    "techno",  # four on the floor, 16th closed hats, rim/clap accents
+    "rock_eighths",  # rock: kick 1 & 3 (+ & of 3), snare 2 & 4, 8th hats
+    "rock_driving",  # chorus rock: 8th ride/crash, kick doubles, snare 2 & 4
+    "punk_fast",  # fast alternating kick/snare 8ths, crash-ride 8ths
     "metal_double_kick",  # 16th double kick, snare 2 & 4, china/crash
-    "half_time",          # snare on beat 3 only, heavy kick
-    "boom_bap",           # hip hop: kick 1 and & of 2, snare 2 & 4, swung 8th hats
-    "trap",               # half-time clap/snare on 3, sparse 808 kick, 16th/32nd hat rolls
-    "rnb_slow",           # laid-back R&B: syncopated kick, snare 2 & 4, 16th hats with gaps
-    "funk_sixteenths",    # funk: syncopated kick, ghosted snare, 16th hats
-    "dnb_two_step",       # drum and bass at ~174: kick 1 and & of 3, snare 2 & 4, fast hats
-    "breakbeat",          # an amen-style broken beat
-    "dubstep_half",       # ~140 half-time: kick 1, snare 3, sparse hats
-    "reggae_one_drop",    # kick + rim on beat 3, hats on off-beats
-    "dembow",             # reggaeton: kick 4-on-floor, snare on the 3-3-2 dembow figure
-    "afrobeat",           # afrobeats/afrobeat: syncopated kick, rim/shaker patterns
-    "bossa_nova",         # bossa: rim-click clave, brushed 8ths, kick on 1 and & of 2
-    "jazz_swing",         # ride spang-a-lang, hat on 2 & 4, feathered kick
-    "brush_ballad",       # brushes: swirl-like quarter/8th snare, soft kick
-    "shuffle",            # blues/rock shuffle: triplet hats, snare 2 & 4
-    "country_train",      # train beat: 16th snare with accents, kick 1 & 3
-    "waltz",              # 3/4: kick on 1, snare/hat on 2 and 3
-    "six_eight",          # 6/8 ballad feel: kick on 1, snare on 4 (of 6 eighths), 8th hats
-    "lofi",               # swung, soft boom-bap with rim and dusty hats
-    "synthwave",          # gated-reverb snare 2 & 4, driving 8th/16th hats, kick 1 & 3 or 4-floor
-    "chiptune",           # 8-bit style: noise-hat 8ths, kick/snare alternate
-    "gospel",             # gospel/soul: heavy backbeat with ghost notes and tom fills
-    "latin",              # salsa/latin: cascara/cowbell, kick on & of 2 and 4 (tumbao feel)
-    "cinematic",          # orchestral: timpani/taiko hits and toms on strong beats, builds
-    "kpop",               # tight pop/edm hybrid: 4-floor chorus, syncopated verse kicks, claps
+    "half_time",  # snare on beat 3 only, heavy kick
+    "boom_bap",  # hip hop: kick 1 and & of 2, snare 2 & 4, swung 8th hats
+    "trap",  # half-time clap/snare on 3, sparse 808 kick, 16th/32nd hat rolls
+    "rnb_slow",  # laid-back R&B: syncopated kick, snare 2 & 4, 16th hats with gaps
+    "funk_sixteenths",  # funk: syncopated kick, ghosted snare, 16th hats
+    "dnb_two_step",  # drum and bass at ~174: kick 1 and & of 3, snare 2 & 4, fast hats
+    "breakbeat",  # an amen-style broken beat
+    "dubstep_half",  # ~140 half-time: kick 1, snare 3, sparse hats
+    "reggae_one_drop",  # kick + rim on beat 3, hats on off-beats
+    "dembow",  # reggaeton: kick 4-on-floor, snare on the 3-3-2 dembow figure
+    "afrobeat",  # afrobeats/afrobeat: syncopated kick, rim/shaker patterns
+    "bossa_nova",  # bossa: rim-click clave, brushed 8ths, kick on 1 and & of 2
+    "jazz_swing",  # ride spang-a-lang, hat on 2 & 4, feathered kick
+    "brush_ballad",  # brushes: swirl-like quarter/8th snare, soft kick
+    "shuffle",  # blues/rock shuffle: triplet hats, snare 2 & 4
+    "country_train",  # train beat: 16th snare with accents, kick 1 & 3
+    "waltz",  # 3/4: kick on 1, snare/hat on 2 and 3
+    "six_eight",  # 6/8 ballad feel: kick on 1, snare on 4 (of 6 eighths), 8th hats
+    "lofi",  # swung, soft boom-bap with rim and dusty hats
+    "synthwave",  # gated-reverb snare 2 & 4, driving 8th/16th hats, kick 1 & 3 or 4-floor
+    "chiptune",  # 8-bit style: noise-hat 8ths, kick/snare alternate
+    "gospel",  # gospel/soul: heavy backbeat with ghost notes and tom fills
+    "latin",  # salsa/latin: cascara/cowbell, kick on & of 2 and 4 (tumbao feel)
+    "cinematic",  # orchestral: timpani/taiko hits and toms on strong beats, builds
+    "kpop",  # tight pop/edm hybrid: 4-floor chorus, syncopated verse kicks, claps
 ]
 """Every drum groove the composer implements. A genre names one per section kind."""
 
 BassStyle = Literal[
     "none",
-    "root_whole",        # one long root per chord
-    "root_eighths",      # driving root 8ths (pop-punk, rock)
-    "root_fifth",        # root on 1, fifth on 3 (country, folk, two-beat)
-    "octave_eighths",    # disco/funk octaves on the 8ths
-    "walking",           # jazz walking quarters with chromatic approach notes
-    "funk_syncopated",   # 16th syncopation, ghost notes, octave pops
-    "sub_808",           # trap 808: long sub notes following the kick, with glides
-    "reggae",            # one-drop melodic bass, rest on beat 1
-    "tumbao",            # latin: anticipations on & of 2 and 4
-    "rock_pedal",        # 8th root pedal following the kick
-    "arpeggiated",       # synth arpeggio bass through chord tones (synthwave, trance)
-    "pedal_long",        # sustained root/pedal notes (ambient, cinematic)
-    "bossa",             # root-fifth dotted figure
-    "boom_bap",          # follows the kick, short notes with slides
-    "reese",             # dnb/dubstep long detuned sub notes, half-time movement
-    "waltz",             # root on 1 of each 3/4 bar, fifth on the next bar
-    "pop_syncopated",    # modern pop: root with syncopated pushes on & of 2 / & of 4
+    "root_whole",  # one long root per chord
+    "root_eighths",  # driving root 8ths (pop-punk, rock)
+    "root_fifth",  # root on 1, fifth on 3 (country, folk, two-beat)
+    "octave_eighths",  # disco/funk octaves on the 8ths
+    "walking",  # jazz walking quarters with chromatic approach notes
+    "funk_syncopated",  # 16th syncopation, ghost notes, octave pops
+    "sub_808",  # trap 808: long sub notes following the kick, with glides
+    "reggae",  # one-drop melodic bass, rest on beat 1
+    "tumbao",  # latin: anticipations on & of 2 and 4
+    "rock_pedal",  # 8th root pedal following the kick
+    "arpeggiated",  # synth arpeggio bass through chord tones (synthwave, trance)
+    "pedal_long",  # sustained root/pedal notes (ambient, cinematic)
+    "bossa",  # root-fifth dotted figure
+    "boom_bap",  # follows the kick, short notes with slides
+    "reese",  # dnb/dubstep long detuned sub notes, half-time movement
+    "waltz",  # root on 1 of each 3/4 bar, fifth on the next bar
+    "pop_syncopated",  # modern pop: root with syncopated pushes on & of 2 / & of 4
 ]
 """Every bass-line style the composer implements."""
 
 CompPattern = Literal[
-    "sustain",           # hold each chord for its whole length
-    "block_quarters",    # chord on every beat
-    "block_eighths",     # chord on every 8th
-    "offbeat_skank",     # reggae/ska: short chords on the off-beats
-    "strum_folk",        # acoustic strum pattern down-down-up-up-down-up
-    "power_chords",      # root + fifth (+ octave) 8ths, palm-muted feel
-    "arpeggio_up",       # broken chord upwards in 8ths
-    "arpeggio_updown",   # broken chord up and down in 8ths or 16ths
-    "broken_ballad",     # piano ballad: bass note then broken chord
-    "stabs",             # house/edm off-beat stabs
-    "funk_chops",        # short syncopated 16th chops
-    "bossa_comp",        # bossa nova syncopated guitar comping
-    "jazz_comp",         # shell voicings, syncopated (Charleston) comping
-    "waltz_oompah",      # 3/4: chord on beats 2 and 3
-    "tremolo",           # string tremolo: repeated 16ths
-    "pulse_eighths",     # synthwave/pop 8th-note pulses
-    "chiptune_arp",      # very fast 16th/32nd arpeggios
-    "gospel_stride",     # gospel/stride piano: bass-chord alternation with passing chords
+    "sustain",  # hold each chord for its whole length
+    "block_quarters",  # chord on every beat
+    "block_eighths",  # chord on every 8th
+    "offbeat_skank",  # reggae/ska: short chords on the off-beats
+    "strum_folk",  # acoustic strum pattern down-down-up-up-down-up
+    "power_chords",  # root + fifth (+ octave) 8ths, palm-muted feel
+    "arpeggio_up",  # broken chord upwards in 8ths
+    "arpeggio_updown",  # broken chord up and down in 8ths or 16ths
+    "broken_ballad",  # piano ballad: bass note then broken chord
+    "stabs",  # house/edm off-beat stabs
+    "funk_chops",  # short syncopated 16th chops
+    "bossa_comp",  # bossa nova syncopated guitar comping
+    "jazz_comp",  # shell voicings, syncopated (Charleston) comping
+    "waltz_oompah",  # 3/4: chord on beats 2 and 3
+    "tremolo",  # string tremolo: repeated 16ths
+    "pulse_eighths",  # synthwave/pop 8th-note pulses
+    "chiptune_arp",  # very fast 16th/32nd arpeggios
+    "gospel_stride",  # gospel/stride piano: bass-chord alternation with passing chords
 ]
 """Every comping (accompaniment) pattern the composer implements, for roles chords/pad/arp."""
 

@@ -29,8 +29,16 @@ _LETTER_PC = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 _SHARP_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 _FLAT_NAMES = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
 # Semitones from a mode's tonic down to its relative major's tonic.
-_MODE_TO_MAJOR = {"major": 0, "minor": 3, "dorian": -2, "phrygian": -4, "lydian": -5,
-                  "mixolydian": -7, "locrian": 1, "harmonic minor": 3}
+_MODE_TO_MAJOR = {
+    "major": 0,
+    "minor": 3,
+    "dorian": -2,
+    "phrygian": -4,
+    "lydian": -5,
+    "mixolydian": -7,
+    "locrian": 1,
+    "harmonic minor": 3,
+}
 # Major keys (by tonic pc) whose signatures use flats.
 _FLAT_MAJORS = {5, 10, 3, 8, 1}  # F, Bb, Eb, Ab, Db  (Gb/F# spelled F#)
 
@@ -115,7 +123,9 @@ def parse_key(text: str) -> Key:
     match = re.match(r"^([A-Ga-g])\s*(#|b|sharp|flat)?\s*(.*)$", cleaned, flags=re.IGNORECASE)
     if not match:
         raise InvalidParameter(f"Unknown key '{text}'. Use a name like 'A minor' or 'Bb major'.", field="key")
-    tonic = pitch_class(match.group(1) + (match.group(2) or "").lower().replace("sharp", "#").replace("flat", "b"))
+    tonic = pitch_class(
+        match.group(1) + (match.group(2) or "").lower().replace("sharp", "#").replace("flat", "b")
+    )
     rest = match.group(3).strip().lower()
     if rest == "m":
         mode = "minor"
