@@ -1,0 +1,541 @@
+"""The vocal melody: lyrics fitted onto the Score's bar grid, chords and key.
+
+:func:`fit_vocal_line` is called by the composer once the form (from the lyrics), chords and key
+are known. The contract with the composer:
+
+- each sung lyric section maps, in order, onto the next Score section with the same label (else
+  the same kind, else the next section); its bars are split equally among its lines (line ``i`` of
+  ``n`` gets bars ``[i·B/n, (i+1)·B/n)``);
+- ``score.vocal_gender`` ("f"/"m", default "f") picks the range: female A3–E5 (centre C4–C5), male
+  A2–E4 (centre C3–C4).
+
+What the fitter does, per line:
+
+- **rhythm** — a small dynamic programme places the syllables on an eighth-note grid (sixteenths
+  when the line is dense): stressed syllables on strong beats, unstressed off them, note lengths
+  close to an even share of the line, the last syllable held, and at least half a beat of rest at
+  the end of each line to breathe;
+- **melismas** — when a line has few syllables, long stressed notes split into two notes (the
+  second with syllable ``""``);
+- **pitch** — a phrase arc per line inside a section tessitura (verses low and narrow, almost
+  spoken; pre-choruses climbing; choruses higher and wider; bridges in between). Notes on strong
+  beats take the chord tone (``score.chords``) nearest the arc; other notes move by scale steps
+  towards it, so steps dominate and leaps stay rare. Chorus lines repeat: a line whose text was
+  already sung in a chorus reuses that melody exactly, and the n-th line of every chorus shares its
+  rhythm and contour;
+- **backing vocals** (``backing=True``) — in choruses a harmony a third (or sixth) below the lead,
+  taken from the chord where it can; wholly parenthesised lines are sung by the backing voice in
+  their slot; ad-libs are echoed by the backing voice in the second half of their line's slot.
+
+Every note carries ``word_index`` (one counter over all sung words, lead and backing lines in
+order; harmonies share the lead word's index), ``line_index`` (the index of the line in
+``lyrics.lines``), the syllable text on the first note of each syllable and ``""`` on melisma
+continuations, and the syllable's ARPAbet phonemes.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from tunesmith.errors import InvalidParameter
+from tunesmith.music.lyrics.phonemes import SyllabifiedWord, syllabify_words
+from tunesmith.music.lyrics.sections import LyricLine, LyricSection, ParsedLyrics
+from tunesmith.music.lyrics.words import words_of_line
+from tunesmith.music.score import Chord, Score, Section, SectionKind, VocalNote
+from tunesmith.music.theory.chords import QUALITY_INTERVALS
+
+__all__ = ["VOICE_RANGES", "fit_vocal_line", "lead_sheet_score"]
+
+VOICE_RANGES: dict[str, tuple[int, int]] = {"f": (57, 76), "m": (45, 64)}
+"""Lowest and highest MIDI pitch sung by each voice (female A3–E5, male A2–E4)."""
+
+# Tessitura per section kind: (centre offset above the range bottom in semitones, arc height).
+_TESSITURA: dict[SectionKind, tuple[float, float]] = {
+    "verse": (6.0, 3.0),
+    "pre_chorus": (8.0, 5.0),
+    "chorus": (11.0, 6.0),
+    "post_chorus": (10.0, 4.0),
+    "bridge": (9.0, 5.0),
+    "intro": (7.0, 3.0),
+    "outro": (7.0, 3.0),
+    "breakdown": (7.0, 3.0),
+    "drop": (10.0, 5.0),
+    "solo": (8.0, 4.0),
+    "instrumental": (8.0, 4.0),
+}
+_MIN_NOTE_BEATS = 0.125
+
+
+@dataclass(frozen=True)
+class _Syl:
+    text: str
+    phonemes: tuple[str, ...]
+    stress: int
+    word: str
+    word_index: int
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """A fitted line relative to its slot: (start offset, length) per syllable and pitch degrees."""
+
+    onsets: tuple[float, ...]
+    lengths: tuple[float, ...]
+    degrees: tuple[float, ...]
+
+
+def _metric_weight(pos_beats: float, beats_per_bar: float) -> int:
+    """3 on the downbeat, 2 on the bar's middle beat, 1 on other beats, 0 on eighths, -1 finer."""
+    in_bar = pos_beats % beats_per_bar
+    if abs(in_bar) < 1e-6:
+        return 3
+    if beats_per_bar >= 4 and abs(in_bar - beats_per_bar / 2) < 1e-6:
+        return 2
+    if abs(in_bar - round(in_bar)) < 1e-6:
+        return 1
+    if abs(in_bar * 2 - round(in_bar * 2)) < 1e-6:
+        return 0
+    return -1
+
+
+def _fit_rhythm(
+    stresses: list[int], slot_beats: float, beats_per_bar: float, rng: np.random.Generator
+) -> tuple[list[float], list[float]]:
+    """Onsets and lengths (beats from the slot start) for syllables with these stresses."""
+    count = len(stresses)
+    breath = 0.5 if slot_beats <= 4 else 1.0
+    usable = max(slot_beats - breath, slot_beats * 0.75)
+    step = 0.5
+    if count > usable / step * 0.85:
+        step = 0.25
+    grid = int(round(usable / step))
+    if count > grid:  # too dense even for sixteenths: even spacing
+        length = usable / count
+        return [i * length for i in range(count)], [max(_MIN_NOTE_BEATS, length * 0.95)] * count
+    target = usable / count
+    weights = [_metric_weight(q * step, beats_per_bar) for q in range(grid)]
+    inf = float("inf")
+    # cost[k][q]: best cost with syllable k starting at grid q.
+    cost = np.full((count, grid), inf)
+    back = np.zeros((count, grid), dtype=np.int64)
+    jitter = rng.uniform(0.0, 0.15, size=(count, grid))
+
+    def place_cost(k: int, q: int) -> float:
+        w = weights[q]
+        s = stresses[k]
+        if s == 1:
+            return (3 - w) * 1.0
+        if s == 2:
+            return (3 - w) * 0.4
+        return max(0, w - 1) * 0.6 + (0.3 if w < 0 else 0.0)
+
+    def length_cost(length: float) -> float:
+        return abs(math.log2(length / target)) * 1.2 + (0.5 if length > 2.0 else 0.0)
+
+    for q in range(grid):
+        cost[0, q] = place_cost(0, q) + q * step * 0.8 + jitter[0, q]
+    for k in range(1, count):
+        for q in range(k, grid):
+            prev = cost[k - 1, :q] + np.array([length_cost((q - p) * step) for p in range(q)])
+            p_best = int(np.argmin(prev))
+            cost[k, q] = prev[p_best] + place_cost(k, q) + jitter[k, q]
+            back[k, q] = p_best
+    final = np.array(
+        [cost[count - 1, q] + (0.0 if (grid - q) * step >= min(1.0, target) else 1.5) for q in range(grid)]
+    )
+    q = int(np.argmin(final))
+    positions = [q]
+    for k in range(count - 1, 0, -1):
+        q = int(back[k, q])
+        positions.append(q)
+    positions.reverse()
+    onsets = [p * step for p in positions]
+    lengths = [(positions[k + 1] - positions[k]) * step for k in range(count - 1)]
+    lengths.append(min(usable - onsets[-1], max(target * 1.5, 1.0)))
+    return onsets, lengths
+
+
+def _chord_at(chords: list[Chord], starts: list[float], beat: float) -> Chord | None:
+    i = bisect_right(starts, beat + 1e-9) - 1
+    if 0 <= i < len(chords) and chords[i].start_beat <= beat + 1e-9 < chords[i].end_beat + 1e-9:
+        return chords[i]
+    return None
+
+
+def _chord_pcs(chord: Chord | None) -> set[int]:
+    if chord is None:
+        return set()
+    intervals = QUALITY_INTERVALS.get(chord.quality, (0, 4, 7))
+    return {(chord.root_pc + i) % 12 for i in intervals}
+
+
+class _Pitcher:
+    """Turns target heights into pitches: chord tones on strong beats, scale steps elsewhere."""
+
+    def __init__(self, score: Score, low: int, high: int) -> None:
+        self.scale = set(score.key.scale_pcs)
+        self.low, self.high = low, high
+        self.chords = sorted(score.chords, key=lambda c: c.start_beat)
+        self.starts = [c.start_beat for c in self.chords]
+        self.scale_pitches = [p for p in range(low, high + 1) if p % 12 in self.scale]
+
+    def pitch(self, target: float, beat: float, strong: bool, previous: int | None) -> int:
+        chord = _chord_pcs(_chord_at(self.chords, self.starts, beat))
+        if strong and chord:
+            options = [p for p in self.scale_pitches if p % 12 in chord] or self.scale_pitches
+        else:
+            options = self.scale_pitches
+            if previous is not None:  # prefer steps: stay within a third of the previous note
+                near = [p for p in options if abs(p - previous) <= 4]
+                options = near or options
+
+        def score_of(p: int) -> float:
+            leap = abs(p - previous) if previous is not None else 0
+            return abs(p - target) + (0.6 * max(0, leap - 2)) + (0.0 if p % 12 in chord else 0.3)
+
+        return min(options, key=score_of)
+
+    def harmony_below(self, lead: int, beat: float) -> int:
+        """A third below the lead from the chord (else the scale), else a sixth below."""
+        chord = _chord_pcs(_chord_at(self.chords, self.starts, beat))
+        for interval_set in ((3, 4), (8, 9), (5,)):
+            for interval in interval_set:
+                p = lead - interval
+                if p % 12 in chord:
+                    return p
+        for interval in (3, 4):
+            if (lead - interval) % 12 in self.scale:
+                return lead - interval
+        return lead - 5
+
+
+def _line_syllables(text: str, first_word_index: int) -> list[_Syl]:
+    words: list[SyllabifiedWord] = syllabify_words(words_of_line(text))
+    out: list[_Syl] = []
+    for offset, word in enumerate(words):
+        for syl in word.syllables:
+            out.append(
+                _Syl(syl.text or "-", syl.phonemes, syl.stress, word.display, first_word_index + offset)
+            )
+    return out
+
+
+def _match_sections(score: Score, lyrics: ParsedLyrics) -> list[tuple[LyricSection, Section, int]]:
+    """(lyric section, score section, index of its first line in lyrics.lines) for sung sections."""
+    pairs: list[tuple[LyricSection, Section, int]] = []
+    pointer = 0
+    line_base = 0
+    for lyric in lyrics.sections:
+        base = line_base
+        line_base += len(lyric.lines)
+        if not lyric.lines:
+            continue
+        remaining = score.sections[pointer:]
+        found = next((i for i, s in enumerate(remaining) if s.label == lyric.label), None)
+        if found is None:
+            found = next((i for i, s in enumerate(remaining) if s.kind == lyric.kind), None)
+        if found is None:
+            found = 0 if remaining else None
+        if found is None:
+            break
+        section = remaining[found]
+        pointer += found + 1
+        pairs.append((lyric, section, base))
+    return pairs
+
+
+def fit_vocal_line(score: Score, lyrics: ParsedLyrics, *, rng: np.random.Generator) -> list[VocalNote]:
+    """The vocal notes (lead and backing) for ``lyrics`` on ``score``'s form, chords and key.
+
+    See the module docstring for the rules. Notes are sorted by start beat, lead notes never
+    overlap each other, every note lies inside its line's slot. Returns ``[]`` when no section has
+    lines. Raises :class:`InvalidParameter` (field ``lyrics``) when the lyrics hold text but not
+    one singable word, and (field ``vocal_gender``) for a gender other than "f"/"m".
+    """
+    gender = score.vocal_gender or "f"
+    if gender not in VOICE_RANGES:
+        raise InvalidParameter(f"vocal_gender must be 'f' or 'm', not {gender!r}.", field="vocal_gender")
+    low, high = VOICE_RANGES[gender]
+    pitcher = _Pitcher(score, low, high)
+    bpb = score.beats_per_bar
+    notes: list[VocalNote] = []
+    word_counter = 0
+    shapes_by_text: dict[str, _Shape] = {}
+    shapes_by_slot: dict[tuple[str, int, int], _Shape] = {}
+    any_text = False
+    for lyric, section, line_base in _match_sections(score, lyrics):
+        n_lines = len(lyric.lines)
+        section_start = section.start_bar * bpb
+        section_beats = section.bars * bpb
+        centre_off, arc = _TESSITURA.get(section.kind, (7.0, 3.0))
+        centre = low + centre_off
+        for i, line in enumerate(lyric.lines):
+            any_text = any_text or bool(line.text.strip())
+            slot_start = section_start + section_beats * i / n_lines
+            slot_beats = section_beats / n_lines
+            syls = _line_syllables(line.text, word_counter)
+            if syls:
+                word_counter = syls[-1].word_index + 1
+            line_index = line_base + i
+            if syls:
+                kind_key = "chorus" if section.kind in ("chorus", "post_chorus") else section.kind
+                shape = _shape_for(
+                    line, syls, slot_beats, bpb, kind_key, i, centre, arc, rng, shapes_by_text, shapes_by_slot
+                )
+                lead = _realise(
+                    shape,
+                    syls,
+                    slot_start,
+                    line_index,
+                    pitcher,
+                    bpb,
+                    backing=line.backing,
+                    chorus=kind_key == "chorus",
+                    low=low,
+                    high=high,
+                    rng=rng,
+                )
+                notes.extend(lead)
+                if kind_key == "chorus" and not line.backing:
+                    notes.extend(
+                        VocalNote(
+                            pitch=max(low - 5, pitcher.harmony_below(n.pitch, n.start_beat)),
+                            start_beat=n.start_beat,
+                            length_beats=n.length_beats,
+                            velocity=max(1, n.velocity - 15),
+                            syllable=n.syllable,
+                            word=n.word,
+                            word_index=n.word_index,
+                            line_index=n.line_index,
+                            phonemes=n.phonemes,
+                            backing=True,
+                        )
+                        for n in lead
+                    )
+            if line.adlibs and not line.backing:
+                adlib_syls = _line_syllables(" ".join(line.adlibs), word_counter)
+                if adlib_syls:
+                    word_counter = adlib_syls[-1].word_index + 1
+                    half = slot_beats / 2
+                    onsets, lengths = _fit_rhythm([s.stress for s in adlib_syls], half, bpb, rng)
+                    previous: int | None = None
+                    for syl, onset, length in zip(adlib_syls, onsets, lengths, strict=True):
+                        beat = slot_start + half + onset
+                        p = pitcher.pitch(centre + arc + 2, beat, False, previous)
+                        previous = p
+                        notes.append(
+                            VocalNote(
+                                p,
+                                beat,
+                                max(_MIN_NOTE_BEATS, length),
+                                80,
+                                syl.text,
+                                syl.word,
+                                syl.word_index,
+                                line_index,
+                                syl.phonemes,
+                                backing=True,
+                            )
+                        )
+    if not notes and any_text:
+        raise InvalidParameter("lyrics: no singable words (the text has no letters to sing).", field="lyrics")
+    notes.sort(key=lambda n: (n.start_beat, n.backing, n.pitch))
+    return notes
+
+
+def _shape_for(
+    line: LyricLine,
+    syls: list[_Syl],
+    slot_beats: float,
+    bpb: float,
+    kind: str,
+    line_no: int,
+    centre: float,
+    arc: float,
+    rng: np.random.Generator,
+    by_text: dict[str, _Shape],
+    by_slot: dict[tuple[str, int, int], _Shape],
+) -> _Shape:
+    """The rhythm and arc of a line, reused for repeated chorus lines (the hook)."""
+    text_key = f"{kind}|{slot_beats}|" + " ".join(s.text.lower() for s in syls)
+    slot_key = (f"{kind}|{slot_beats}", line_no, len(syls))
+    if kind == "chorus" and text_key in by_text:
+        return by_text[text_key]
+    if kind == "chorus" and slot_key in by_slot:
+        shape = by_slot[slot_key]
+        stresses_ok = True
+        if stresses_ok:
+            return shape
+    onsets, lengths = _fit_rhythm([s.stress for s in syls], slot_beats, bpb, rng)
+    count = len(syls)
+    peak_at = rng.uniform(0.45, 0.7)
+    direction = 1.0 if line_no % 2 == 0 else 0.6
+    degrees = []
+    for k in range(count):
+        x = k / max(1, count - 1)
+        bump = math.exp(-((x - peak_at) ** 2) / 0.08)
+        speech = 0.4 if kind == "verse" else 1.0
+        degrees.append(
+            centre - arc * 0.4 + arc * bump * direction * speech + (0.8 if syls[k].stress == 1 else 0.0)
+        )
+    shape = _Shape(tuple(onsets), tuple(lengths), tuple(degrees))
+    if kind == "chorus":
+        by_text[text_key] = shape
+        by_slot.setdefault(slot_key, shape)
+    return shape
+
+
+def _realise(
+    shape: _Shape,
+    syls: list[_Syl],
+    slot_start: float,
+    line_index: int,
+    pitcher: _Pitcher,
+    bpb: float,
+    *,
+    backing: bool,
+    chorus: bool,
+    low: int,
+    high: int,
+    rng: np.random.Generator,
+) -> list[VocalNote]:
+    notes: list[VocalNote] = []
+    previous: int | None = None
+    sparse = len(syls) <= 5
+    for syl, onset, length, target in zip(syls, shape.onsets, shape.lengths, shape.degrees, strict=True):
+        beat = slot_start + onset
+        strong = _metric_weight(onset, bpb) >= 1
+        target_pitch = target + (3.0 if backing else 0.0)
+        pitch = min(high, max(low, pitcher.pitch(target_pitch, beat, strong, previous)))
+        velocity = (100 if syl.stress == 1 else 86) + (8 if chorus else 0) - (14 if backing else 0)
+        length = max(_MIN_NOTE_BEATS, length)
+        if sparse and length >= 2.0 and syl.stress >= 1:
+            first = math.floor(length / 2 * 2) / 2
+            second_pitch = pitcher.pitch(pitch - 2, beat + first, False, pitch)
+            notes.append(
+                VocalNote(
+                    pitch,
+                    beat,
+                    first,
+                    velocity,
+                    syl.text,
+                    syl.word,
+                    syl.word_index,
+                    line_index,
+                    syl.phonemes,
+                    backing,
+                )
+            )
+            notes.append(
+                VocalNote(
+                    second_pitch,
+                    beat + first,
+                    length - first,
+                    velocity - 6,
+                    "",
+                    syl.word,
+                    syl.word_index,
+                    line_index,
+                    syl.phonemes,
+                    backing,
+                )
+            )
+            previous = second_pitch
+        else:
+            notes.append(
+                VocalNote(
+                    pitch,
+                    beat,
+                    length,
+                    velocity,
+                    syl.text,
+                    syl.word,
+                    syl.word_index,
+                    line_index,
+                    syl.phonemes,
+                    backing,
+                )
+            )
+            previous = pitch
+    return notes
+
+
+_LEAD_SHEET_CHORDS = ((0, "maj", "I"), (7, "maj", "V"), (9, "min", "vi"), (5, "maj", "IV"))
+
+
+def lead_sheet_score(
+    lyrics_text: str,
+    *,
+    tempo_bpm: float = 100.0,
+    key: str = "C major",
+    vocal_gender: str = "f",
+    seed: int = 0,
+    tail_s: float = 1.0,
+) -> Score:
+    """A minimal Score for a lyric: the contract's form, I–V–vi–IV one chord per bar, vocals fitted.
+
+    For benchmarks, tests and previews of the singer alone (no instruments). Each sung section has
+    ``max(4, 2 × lines)`` bars of 4/4, instrumental sections 4 bars; ``duration_s`` is the form plus
+    ``tail_s`` of ring-out.
+    """
+    from tunesmith.music.lyrics.sections import parse_lyrics, sung_text
+    from tunesmith.music.score import TempoChange
+    from tunesmith.music.theory.keys import parse_key
+
+    if vocal_gender not in VOICE_RANGES:
+        raise InvalidParameter(
+            f"vocal_gender must be 'f' or 'm', not {vocal_gender!r}.", field="vocal_gender"
+        )
+    parsed = parse_lyrics(lyrics_text)
+    parsed_key = parse_key(key)
+    sections: list[Section] = []
+    bar = 0
+    for lyric in parsed.sections:
+        bars = max(4, 2 * len(lyric.lines)) if lyric.lines else 4
+        sections.append(
+            Section(
+                kind=lyric.kind,
+                label=lyric.label,
+                start_bar=bar,
+                bars=bars,
+                energy=0.8 if lyric.kind == "chorus" else 0.5,
+            )
+        )
+        bar += bars
+    chords: list[Chord] = []
+    for b in range(bar):
+        offset, quality, numeral = _LEAD_SHEET_CHORDS[b % 4]
+        root = (parsed_key.tonic_pc + offset) % 12
+        chords.append(
+            Chord(
+                start_beat=b * 4.0,
+                length_beats=4.0,
+                root_pc=root,
+                quality=quality,
+                symbol=f"{root}{quality}",
+                numeral=numeral,
+            )
+        )
+    gender: Literal["f", "m"] = "m" if vocal_gender == "m" else "f"
+    score = Score(
+        title="",
+        tags="",
+        genre="pop",
+        key=parsed_key,
+        meter=(4, 4),
+        tempo_map=[TempoChange(0.0, tempo_bpm)],
+        sections=sections,
+        chords=chords,
+        tracks=[],
+        duration_s=bar * 4 * 60.0 / tempo_bpm + tail_s,
+        seed=seed,
+        vocal_gender=gender,
+    )
+    score.vocals = fit_vocal_line(score, parsed, rng=np.random.default_rng(seed))
+    score.lyrics = sung_text(parsed)
+    return score
