@@ -1,0 +1,1 @@
+"""API keys (:mod:`tunesmith.auth.keys`) and per-key rate limits (:mod:`tunesmith.auth.ratelimit`)."""

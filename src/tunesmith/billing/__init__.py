@@ -1,0 +1,1 @@
+"""Credits: the append-only ledger (:mod:`tunesmith.billing.ledger`) and prices (settings ``billing``)."""

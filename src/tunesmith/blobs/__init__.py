@@ -1,0 +1,1 @@
+"""Blob storage: the :class:`~tunesmith.blobs.store.BlobStore` port, a local adapter, file URLs."""

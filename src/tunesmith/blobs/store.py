@@ -1,0 +1,86 @@
+"""The BlobStore port and its local-directory adapter.
+
+Keys are ``/``-separated relative paths such as ``clips/<clip_id>/mix.mp3``. A key never contains
+``..`` or starts with ``/`` (checked). Writes are atomic (temp file + rename), so a reader never
+sees half a file and re-running a task overwrites safely.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Protocol
+
+from tunesmith.errors import NotFound
+
+
+class BlobStore(Protocol):
+    def put(self, key: str, data: bytes) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def local_path(self, key: str) -> Path | None:
+        """A filesystem path for serving the blob directly, or None for remote stores."""
+        ...
+
+    def ping(self) -> None:
+        """Raise if the store cannot be written and read."""
+        ...
+
+
+def _check_key(key: str) -> str:
+    parts = key.split("/")
+    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key:
+        raise NotFound("Not Found.")
+    return key
+
+
+class LocalBlobStore:
+    """Blobs as files under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / _check_key(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        if not path.is_file():
+            raise NotFound("Not Found.")
+        return path.read_bytes()
+
+    def exists(self, key: str) -> bool:
+        try:
+            return self._path(key).is_file()
+        except NotFound:
+            return False
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def local_path(self, key: str) -> Path | None:
+        path = self._path(key)
+        return path if path.is_file() else None
+
+    def ping(self) -> None:
+        self.put(".health/ping", b"ok")
+        if self.get(".health/ping") != b"ok":
+            raise OSError("blob store read back different bytes")

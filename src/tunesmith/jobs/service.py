@@ -1,0 +1,173 @@
+"""Submissions: validate (cross-field rules, referenced ids) → price → reserve → persist → enqueue.
+
+The API parses and type-checks the wire body into a :class:`CreateRequest`; everything after that
+(contract steps 6–8: cross-field rules, referenced ids, credits) happens here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from tunesmith.errors import Forbidden, InvalidParameter, ServiceUnavailable
+from tunesmith.jobs.context import Services
+from tunesmith.store.repos import ApiKey, NewClip, Task, new_id
+
+LYRICS_FORMAT = "The lyrics format is invalid. Please check and try again."
+_SECTION_TAG = re.compile(r"^\s*\[[^\[\]]*\]\s*$")
+CLIPS_PER_CREATE = 2
+
+
+@dataclass(frozen=True)
+class CreateRequest:
+    """A type-checked ``POST /sonic/create`` body (fields as the contract names them)."""
+
+    task_type: str
+    custom_mode: bool
+    mv: str | None
+    prompt: str | None
+    gpt_description_prompt: str | None
+    title: str | None
+    tags: str | None
+    negative_tags: str | None
+    make_instrumental: bool
+    auto_lyrics: bool
+    vocal_gender: str | None
+    style_weight: float | None
+    weirdness_constraint: float | None
+    continue_clip_id: str | None
+    duration: float | None
+    seed: int | None
+    webhook_url: str | None
+    webhook_secret: str | None
+    stored: dict[str, Any]
+    """The body as submitted, without ``webhook_secret`` (what ``GET /tasks/{id}`` shows)."""
+
+
+def lyrics_format_ok(lyrics: str) -> bool:
+    """False when a line has an unclosed ``[`` or the lyrics are nothing but section tags."""
+    lines = [line for line in lyrics.splitlines() if line.strip()]
+    for line in lines:
+        depth = 0
+        for char in line:
+            if char == "[":
+                depth += 1
+            elif char == "]" and depth:
+                depth -= 1
+        if depth:
+            return False
+    return any(not _SECTION_TAG.match(line) for line in lines)
+
+
+def _words_module_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tunesmith.music.lyrics.write") is not None
+
+
+def _check_queue(services: Services) -> None:
+    if services.store.count_pending() >= services.settings.queue.max_pending:
+        raise ServiceUnavailable("Server is busy. Retry after 30 seconds.", retry_after_s=30)
+
+
+def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
+    """Validate the cross-field rules, reserve credits and enqueue a create or concat task."""
+    if req.task_type == "concat_music":
+        return _submit_concat(services, key, req)
+    if req.custom_mode:
+        if req.auto_lyrics:
+            raise InvalidParameter(
+                "The 'auto_lyrics' field is not supported on this server yet: send the lyrics in 'prompt'.",
+                field="auto_lyrics",
+            )
+        if not req.make_instrumental and not (req.prompt or "").strip():
+            raise InvalidParameter("The 'prompt' field is required when custom_mode = true.", field="prompt")
+    else:
+        if not (req.gpt_description_prompt or "").strip():
+            raise InvalidParameter(
+                "The 'gpt_description_prompt' field is required when custom_mode = false.",
+                field="gpt_description_prompt",
+            )
+        if not req.make_instrumental and not _words_module_available():
+            raise InvalidParameter(
+                "Description mode with vocals is not available on this server yet: send lyrics with "
+                "custom_mode = true, or set make_instrumental = true.",
+                field="gpt_description_prompt",
+            )
+    sings = req.custom_mode and not req.make_instrumental
+    if sings and not lyrics_format_ok(req.prompt or ""):
+        raise Forbidden(LYRICS_FORMAT)
+    _check_queue(services)
+    base_seed = req.seed if req.seed is not None else secrets.randbelow(2**32 - CLIPS_PER_CREATE)
+    quality = "draft" if (req.mv or "").endswith("-mini") else "standard"
+    engine = services.engine_name(req.mv)
+    lyrics = "[Instrumental]" if req.make_instrumental else ((req.prompt or "") if req.custom_mode else "")
+    clips = [
+        NewClip(
+            id=new_id(),
+            idx=i,
+            title=req.title or "",
+            tags=req.tags or "",
+            negative_tags=req.negative_tags,
+            lyrics=lyrics,
+            gpt_description_prompt=None if req.custom_mode else req.gpt_description_prompt,
+            mv=req.mv,
+            style_weight=req.style_weight,
+            weirdness_constraint=req.weirdness_constraint,
+            task_type="create_music",
+            origin="generated",
+            seed=(base_seed + i) % 2**32,
+            engine=engine,
+            quality=quality,
+        )
+        for i in range(CLIPS_PER_CREATE)
+    ]
+    spec_request = dict(req.stored)
+    spec_request.update(
+        title=req.title,
+        tags=req.tags,
+        negative_tags=req.negative_tags,
+        make_instrumental=req.make_instrumental,
+        lyrics=req.prompt if req.custom_mode else None,
+        gpt_description_prompt=req.gpt_description_prompt,
+        duration=req.duration,
+        vocal_gender=req.vocal_gender,
+        style_weight=req.style_weight,
+        weirdness_constraint=req.weirdness_constraint,
+    )
+    task = services.store.create_task(
+        key_id=key.id,
+        family="sonic",
+        task_type="create_music",
+        request=spec_request,
+        webhook_url=req.webhook_url,
+        webhook_secret=req.webhook_secret,
+        price=services.settings.billing.price("create_music"),
+        engine=engine,
+        timeout_s=services.settings.jobs.timeout_s,
+        clips=clips,
+    )
+    services.queue.enqueue_task(task.id)
+    return task
+
+
+def _submit_concat(services: Services, key: ApiKey, req: CreateRequest) -> Task:
+    if req.duration is not None:
+        raise InvalidParameter(
+            "The 'duration' field is not supported when task_type = concat_music.", field="duration"
+        )
+    if not req.continue_clip_id:
+        raise InvalidParameter(
+            "The 'continue_clip_id' field is required when task_type = concat_music.",
+            field="continue_clip_id",
+        )
+    clip = services.store.get_clip(req.continue_clip_id, key_id=key.id)
+    if clip is None:
+        raise InvalidParameter("clip not found.", field="continue_clip_id")
+    if clip.state != "succeeded":
+        raise InvalidParameter("clip is not ready.", field="continue_clip_id")
+    # Only extensions (clips with metadata.continue_at) can be concatenated; this server does not
+    # make extensions yet, so no clip qualifies.
+    raise InvalidParameter("The clip to concat must be an extension.", field="continue_clip_id")
