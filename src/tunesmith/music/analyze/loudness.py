@@ -56,15 +56,19 @@ def k_weighting_sos(sample_rate_hz: int) -> np.ndarray[Any, np.dtype[np.float64]
     return np.array([shelf(4.0, 1 / math.sqrt(2), 1500.0), highpass(0.5, 38.0)], dtype=np.float64)
 
 
+def weighted_energy(audio: AudioBuffer) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Per frame, the channel sum of the squared K-weighted signal (the meter's raw input)."""
+    weighted = sosfilt(k_weighting_sos(audio.sample_rate_hz), audio.samples, axis=1)
+    energy: np.ndarray[Any, np.dtype[np.float64]] = np.square(weighted, dtype=np.float64).sum(axis=0)
+    return energy
+
+
 def block_powers(audio: AudioBuffer) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Channel-summed K-weighted mean square of every 400 ms gating block (100 ms hop)."""
-    rate = audio.sample_rate_hz
-    weighted = sosfilt(k_weighting_sos(rate), audio.samples.astype(np.float64), axis=1)
-    energy = np.square(weighted).sum(axis=0)
-    return _gating_blocks(energy, rate)
+    return gating_blocks(weighted_energy(audio), audio.sample_rate_hz)
 
 
-def _gating_blocks(energy: np.ndarray[Any, Any], rate: int) -> np.ndarray[Any, np.dtype[np.float64]]:
+def gating_blocks(energy: np.ndarray[Any, Any], rate: int) -> np.ndarray[Any, np.dtype[np.float64]]:
     block = 0.4 * rate
     count = round((energy.shape[0] / rate - 0.4) / 0.1) + 1
     if energy.shape[0] < block or count < 1:
@@ -116,12 +120,21 @@ def _phase_taps() -> np.ndarray[Any, np.dtype[np.float64]]:
     return matrix
 
 
+def pad_for_peaks(channel: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """``channel`` padded with zeros as :func:`oversampled_peaks` expects (do it once per channel)."""
+    padded: np.ndarray[Any, np.dtype[np.float64]] = np.zeros(channel.shape[0] + 2 * _HALF_TAPS + _BLOCK)
+    padded[_HALF_TAPS : _HALF_TAPS + channel.shape[0]] = channel
+    return padded
+
+
 def oversampled_peaks(
-    channel: np.ndarray[Any, Any], starts: np.ndarray[Any, np.dtype[np.int64]]
+    padded: np.ndarray[Any, np.dtype[np.float64]], starts: np.ndarray[Any, np.dtype[np.int64]]
 ) -> np.ndarray[Any, np.dtype[np.float64]]:
-    """Per block starting at ``starts`` (blocks of 64 samples), the peak |value| at each sample
-    position ``n`` over the 4 interpolated instants ``n, n+¼, n+½, n+¾`` → shape [blocks, 64]."""
-    padded = np.pad(channel.astype(np.float64), (_HALF_TAPS, _HALF_TAPS + _BLOCK))
+    """Per 64-sample block starting at ``starts``, the peak |value| at each sample position ``n``
+    over the 4 interpolated instants ``n, n+¼, n+½, n+¾`` → shape [blocks, 64].
+
+    ``padded`` is the channel after :func:`pad_for_peaks`.
+    """
     offsets = np.arange(_BLOCK + 2 * _HALF_TAPS)
     segments = padded[starts[:, np.newaxis] + offsets[np.newaxis, :]]
     windows = np.lib.stride_tricks.sliding_window_view(segments, 2 * _HALF_TAPS + 1, axis=1)
@@ -155,13 +168,17 @@ def true_peak_linear(samples: np.ndarray[Any, Any]) -> float:
     best = float(np.abs(samples).max())
     for channel in samples:
         bounds = block_peak_bounds(channel)
-        order = np.argsort(-bounds, kind="stable")
+        order = np.nonzero(bounds > best)[0]
+        order = order[np.argsort(-bounds[order], kind="stable")]
+        padded: np.ndarray[Any, np.dtype[np.float64]] | None = None
         for chunk_start in range(0, order.shape[0], 4096):
             chunk = order[chunk_start : chunk_start + 4096]
             chunk = chunk[bounds[chunk] > best]
             if chunk.size == 0:
                 break
-            peaks = oversampled_peaks(channel, chunk.astype(np.int64) * _BLOCK)
+            if padded is None:
+                padded = pad_for_peaks(channel)
+            peaks = oversampled_peaks(padded, chunk.astype(np.int64) * _BLOCK)
             best = max(best, float(peaks.max()))
     return best
 
