@@ -124,8 +124,8 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
         )
         for i in range(CLIPS_PER_CREATE)
     ]
-    spec_request = dict(req.stored)
-    spec_request.update(
+    spec_request: dict[str, Any] = dict(
+        _sent=req.stored,
         title=req.title,
         tags=req.tags,
         negative_tags=req.negative_tags,

@@ -160,7 +160,7 @@ def upload(services: Services, key: ApiKey, req: UploadRequest) -> tuple[Clip, T
             "id": new_id(),
             "family": "sonic",
             "task_type": "upload",
-            "request": req.stored,
+            "request": {"_sent": req.stored},
             "webhook_url": req.webhook_url,
             "webhook_secret": req.webhook_secret,
         }

@@ -1,0 +1,98 @@
+"""The FastAPI application factory: ``create_app(settings)`` owns the services (no import-time
+side effects). Middleware adds ``X-Request-Id``, records HTTP metrics, and turns any unexpected
+exception into the contract's 500 body (details logged under the request id)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from tunesmith import __version__
+from tunesmith.api import errors
+from tunesmith.api.metrics import HttpMetrics
+from tunesmith.api.routes import native, public, sonic
+from tunesmith.jobs.context import Services, build_services
+from tunesmith.settings import Settings, load_settings
+
+log = structlog.get_logger(__name__)
+
+
+class RequestMiddleware:
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")[:200]
+        request_id = incoming or str(uuid.uuid4())
+        started = time.perf_counter()
+        status = [500]
+        sent_start = [False]
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                sent_start[0] = True
+                status[0] = message["status"]
+                headers = list(message.get("headers") or [])
+                headers.append((b"x-request-id", request_id.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            log.exception("http.unhandled", request_id=request_id, path=scope.get("path"))
+            if not sent_start[0]:
+                response = JSONResponse(errors.error_body(500, errors.INTERNAL), status_code=500)
+                await response(scope, receive, send_wrapper)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            self.metrics.observe(scope.get("method", ""), template, status[0], time.perf_counter() - started)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """The API. ``services`` may be injected (tests); otherwise built from ``settings`` at startup."""
+    settings = settings or (services.settings if services else load_settings())
+    own = services is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.services is None:
+            app.state.services = build_services(settings)
+        try:
+            yield
+        finally:
+            if own and app.state.services is not None:
+                app.state.services.close()
+
+    app = FastAPI(
+        title="tunesmith",
+        version=__version__,
+        lifespan=lifespan,
+        description="Self-hosted music generation, wire-compatible with the MusicAPI (Suno-style) API.",
+    )
+    app.state.services = services
+    app.state.http_metrics = HttpMetrics()
+    errors.install(app)
+    app.include_router(sonic.router)
+    app.include_router(native.router)
+    app.include_router(public.router)
+    app.add_middleware(RequestMiddleware, metrics=app.state.http_metrics)
+    return app
+
+
+def services_of(app: Any) -> Services:
+    services: Services = app.state.services
+    return services

@@ -1,0 +1,93 @@
+"""The single mapping from :mod:`tunesmith.errors` to the wire (API.md §2).
+
+Every error body is ``{"code": status, "message": text, "error": text}``; 429 and 503 add a
+``Retry-After`` header. Anything unexpected is a 500 ``Internal Server Error.`` whose details go to
+the log under the request id, never to the client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tunesmith.errors import (
+    Cancelled,
+    Forbidden,
+    Gone,
+    InvalidParameter,
+    JobFailed,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    ServiceUnavailable,
+    TunesmithError,
+    Unauthorized,
+)
+
+INTERNAL = "Internal Server Error."
+
+STATUS: list[tuple[type[TunesmithError], int]] = [
+    (InvalidParameter, 400),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (PayloadTooLarge, 413),
+    (RateLimited, 429),
+    (ServiceUnavailable, 503),
+    (Gone, 410),
+    (JobFailed, 500),
+    (Cancelled, 500),
+]
+
+HTTP_MESSAGES = {404: "Not Found.", 405: "Method Not Allowed.", 413: "Request body is too large."}
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    return {"code": status, "message": message, "error": message}
+
+
+def error_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message), status_code=status, headers=headers)
+
+
+def status_of(exc: TunesmithError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def to_response(exc: TunesmithError) -> JSONResponse:
+    status = status_of(exc)
+    headers: dict[str, str] = {}
+    if isinstance(exc, RateLimited | ServiceUnavailable):
+        headers["Retry-After"] = str(exc.retry_after_s)
+    message = exc.message if status < 500 or isinstance(exc, ServiceUnavailable) else INTERNAL
+    return error_response(status, message, headers or None)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+
+    async def on_tunesmith(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, TunesmithError)
+        return to_response(exc)
+
+    async def on_http(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        message = HTTP_MESSAGES.get(exc.status_code, str(exc.detail))
+        return error_response(exc.status_code, message, dict(exc.headers) if exc.headers else None)
+
+    async def on_validation(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = exc.errors()
+        where = errors[0].get("loc", ("", ""))[-1] if errors else ""
+        return error_response(400, f"The '{where}' field is invalid.")
+
+    app.add_exception_handler(TunesmithError, on_tunesmith)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(RequestValidationError, on_validation)

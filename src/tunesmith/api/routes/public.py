@@ -1,0 +1,74 @@
+"""Public endpoints: ``/health``, ``/metrics`` and the clip files (API.md §1, §13)."""
+
+from __future__ import annotations
+
+import hmac
+from pathlib import PurePosixPath
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+
+from tunesmith import __version__
+from tunesmith.api.deps import ServicesDep
+from tunesmith.blobs.urls import CONTENT_TYPES, WIRE_FILES, blob_key, verify
+from tunesmith.errors import NotFound, Unauthorized
+
+router = APIRouter()
+
+CACHE_CONTROL = "public, max-age=31536000, immutable"
+
+
+@router.get("/health", tags=["health"], operation_id="health")
+def health(services: ServicesDep) -> JSONResponse:
+    """Database, queue and blob checks; 503 ``degraded`` when one fails."""
+    checks: dict[str, str] = {}
+    for name, probe in (
+        ("database", services.store.ping),
+        ("queue", services.queue.ping),
+        ("blobs", services.blobs.ping),
+    ):
+        try:
+            probe()
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"{type(exc).__name__}: {exc}"[:200]
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ok else "degraded", "version": __version__, "checks": checks},
+        status_code=200 if ok else 503,
+    )
+
+
+@router.get("/metrics", tags=["health"], operation_id="metrics", response_class=PlainTextResponse)
+def metrics(request: Request, services: ServicesDep) -> PlainTextResponse:
+    """Prometheus text."""
+    from tunesmith.api.metrics import render
+
+    token = services.settings.metrics.token
+    if token:
+        sent = request.headers.get("authorization", "")
+        if not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
+            raise Unauthorized("Invalid API key.")
+    return PlainTextResponse(
+        render(services, request.app.state.http_metrics), media_type="text/plain; version=0.0.4"
+    )
+
+
+@router.api_route("/files/{clip_id}/{name}", methods=["GET", "HEAD"], tags=["files"], operation_id="file")
+def file(clip_id: str, name: str, request: Request, services: ServicesDep) -> Response:
+    """A clip file (no auth: the UUID is the capability). Supports HEAD and Range."""
+    if name not in WIRE_FILES:
+        raise NotFound("Not Found.")
+    files = services.settings.files
+    if files.signed_url_ttl_s and not verify(
+        request.url.path,
+        request.query_params.get("exp"),
+        request.query_params.get("sig"),
+        files.signing_secret or "",
+    ):
+        raise NotFound("Not Found.")
+    path = services.blobs.local_path(blob_key(clip_id, WIRE_FILES[name]))
+    if path is None:
+        raise NotFound("Not Found.")
+    media_type = CONTENT_TYPES.get(PurePosixPath(name).suffix, "application/octet-stream")
+    return FileResponse(path, media_type=media_type, headers={"Cache-Control": CACHE_CONTROL})

@@ -1,0 +1,216 @@
+"""Sonic family wire schemas (API.md §4): parsing of request bodies in the contract's order, and
+pydantic models that document the request and response shapes in OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tunesmith.api.validation import Body, enum_message
+from tunesmith.errors import InvalidParameter
+from tunesmith.jobs.service import CreateRequest
+from tunesmith.jobs.uploads import UploadRequest
+
+SONIC_MODELS = [
+    f"{family}-{version}"
+    for family in ("sonic", "chirp")
+    for version in ("v3-5", "v4", "v4-5", "v4-5-plus", "v4-5-all", "v5", "v5-5", "v6", "v6-wild", "v6-mini")
+]
+"""The 20 accepted model names (§3.4), sonic spellings first."""
+
+_MV_LIST = [m for m in SONIC_MODELS if m.startswith("sonic-")]
+MV_MESSAGE = enum_message("mv", _MV_LIST, noun="model")
+BUILT_TASK_TYPES = ["create_music", "concat_music"]
+"""Task types this server performs; the others arrive with their issues."""
+
+
+def _short_limits(mv: str | None) -> bool:
+    return bool(mv) and mv is not None and mv.split("-", 1)[-1] in ("v3-5", "v4")
+
+
+def parse_create(data: dict[str, Any]) -> CreateRequest:
+    """Type- and range-check a ``/sonic/create`` body in table order (API.md §4.1)."""
+    body = Body(data)
+    task_type = body.enum("task_type", BUILT_TASK_TYPES) or "create_music"
+    custom_mode = body.boolean("custom_mode")
+    mv = body.string("mv")
+    if mv is not None and mv not in SONIC_MODELS:
+        raise InvalidParameter(MV_MESSAGE, field="mv")
+    short = _short_limits(mv)
+    prompt_max = 3000 if short else 5000
+    prompt = body.string(
+        "prompt",
+        max_len=prompt_max,
+        len_message=f"The prompt character length should be less than {prompt_max}.",
+    )
+    description = body.string("gpt_description_prompt", max_len=400)
+    title = body.string("title", max_len=80, len_message="The title character length should be less than 80.")
+    tags_max = 200 if short else 1000
+    tags = body.string(
+        "tags", max_len=tags_max, len_message=f"The tags character length should be less than {tags_max}."
+    )
+    negative_tags = body.string("negative_tags", max_len=1000)
+    make_instrumental = body.boolean("make_instrumental") or False
+    auto_lyrics = body.boolean("auto_lyrics") or False
+    vocal_gender = body.enum("vocal_gender", ["f", "m"])
+    style_weight = body.number("style_weight", lo=0, hi=1)
+    weirdness = body.number("weirdness_constraint", lo=0, hi=1)
+    body.number("audio_weight", lo=0, hi=1)
+    continue_clip_id = body.string("continue_clip_id")
+    body.number("continue_at")
+    body.string("persona_id")
+    body.enum("variation_category", ["subtle", "normal", "high"])
+    body.number("overpainting_start_s", lo=0)
+    body.number("overpainting_end_s", lo=0)
+    duration = body.number("duration", lo=10, hi=360)
+    body.boolean("use_suno_cdn")
+    seed = body.integer("seed", lo=0, hi=4_294_967_295)
+    webhook_url = body.url("webhook_url", "callback_url")
+    webhook_secret = body.string("webhook_secret", max_len=256)
+    if task_type != "concat_music" and mv is None:
+        raise InvalidParameter("The 'mv' field is required.", field="mv")
+    if custom_mode is None:
+        custom_mode = bool(prompt) or description is None
+    stored = {k: v for k, v in data.items() if k != "webhook_secret"}
+    return CreateRequest(
+        task_type=task_type,
+        custom_mode=custom_mode,
+        mv=mv,
+        prompt=prompt,
+        gpt_description_prompt=description,
+        title=title,
+        tags=tags,
+        negative_tags=negative_tags,
+        make_instrumental=make_instrumental,
+        auto_lyrics=auto_lyrics,
+        vocal_gender=vocal_gender,
+        style_weight=style_weight,
+        weirdness_constraint=weirdness,
+        continue_clip_id=continue_clip_id,
+        duration=duration,
+        seed=seed,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        stored=stored,
+    )
+
+
+def parse_upload(data: dict[str, Any], *, file_bytes: bytes | None, filename: str) -> UploadRequest:
+    """Check a ``/sonic/upload`` body (JSON, or the text parts of a multipart form)."""
+    body = Body(data)
+    url = None if file_bytes is not None else body.url("url")
+    title = body.string("title", max_len=80, len_message="The title character length should be less than 80.")
+    webhook_url = body.url("webhook_url", "callback_url")
+    webhook_secret = body.string("webhook_secret", max_len=256)
+    if file_bytes is None and url is None:
+        raise InvalidParameter("The 'url' or 'file' field is required.", field="url")
+    stored = {k: v for k, v in data.items() if k != "webhook_secret"}
+    return UploadRequest(
+        url=url,
+        file_bytes=file_bytes,
+        filename=filename,
+        title=title,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        stored=stored,
+    )
+
+
+# ----- documentation models (OpenAPI) -------------------------------------------------------------
+
+
+class SonicCreateBody(BaseModel):
+    """POST /api/v1/sonic/create. Unknown fields are ignored; ``null`` counts as absent."""
+
+    model_config = ConfigDict(extra="allow")
+    task_type: str | None = Field(default=None, description="create_music (default) or concat_music")
+    custom_mode: bool | None = None
+    mv: str | None = Field(default=None, description="One of the 20 sonic-/chirp- model names")
+    prompt: str | None = Field(default=None, description="Lyrics in custom mode")
+    gpt_description_prompt: str | None = None
+    title: str | None = None
+    tags: str | None = None
+    negative_tags: str | None = None
+    make_instrumental: bool | None = None
+    auto_lyrics: bool | None = None
+    vocal_gender: str | None = None
+    style_weight: float | None = None
+    weirdness_constraint: float | None = None
+    continue_clip_id: str | None = None
+    duration: float | None = None
+    seed: int | None = None
+    webhook_url: str | None = None
+    callback_url: str | None = None
+    webhook_secret: str | None = None
+
+
+class SonicUploadBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    url: str | None = None
+    title: str | None = None
+    webhook_url: str | None = None
+    callback_url: str | None = None
+    webhook_secret: str | None = None
+
+
+class Submitted(BaseModel):
+    code: int = 200
+    message: str = "success"
+    task_id: str
+
+
+class Uploaded(BaseModel):
+    code: int = 200
+    message: str = "success"
+    clip_id: str
+    task_id: str | None = Field(default=None, description="Only when a webhook was given")
+
+
+class ClipMetadata(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    task_id: str | None
+    task_type: str
+    origin: str
+    seed: int | None
+    tempo_bpm: float | None
+    key: str | None
+    time_signature: str | None
+    engine: str
+    quality: str
+    estimated: bool
+    source_clip_id: str | None
+    wav_url: str | None
+    finished_at: str | None
+
+
+class ClipOut(BaseModel):
+    clip_id: str
+    state: str
+    title: str
+    tags: str
+    negative_tags: str | None
+    lyrics: str
+    gpt_description_prompt: str | None
+    mv: str | None
+    audio_url: str | None
+    image_url: str | None
+    video_url: str | None
+    created_at: str
+    duration: float | None
+    style_weight: float | None
+    weirdness_constraint: float | None
+    error_message: str | None = Field(default=None, description="Only when failed")
+    metadata: ClipMetadata
+
+
+class PollOut(BaseModel):
+    code: int = 200
+    message: str = "success"
+    data: list[ClipOut]
+
+
+class ErrorOut(BaseModel):
+    code: int
+    message: str
+    error: str
