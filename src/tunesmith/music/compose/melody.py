@@ -113,7 +113,7 @@ def _fit_rhythm(
     step = 0.5
     if count > usable / step * 0.85:
         step = 0.25
-    grid = int(round(usable / step))
+    grid = round(usable / step)
     if count > grid:  # too dense even for sixteenths: even spacing
         length = usable / count
         return [i * length for i in range(count)], [max(_MIN_NOTE_BEATS, length * 0.95)] * count

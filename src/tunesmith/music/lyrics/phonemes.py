@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import unicodedata
 from dataclasses import dataclass
+from itertools import pairwise
 
 import pronouncing
 
@@ -154,7 +155,7 @@ def syllabify(phones: list[str]) -> list[list[str]]:
     if not vowel_at:
         return [list(phones)] if phones else []
     cuts = []
-    for a, b in zip(vowel_at, vowel_at[1:], strict=False):
+    for a, b in pairwise(vowel_at):
         cluster = phones[a + 1 : b]
         split = len(cluster)  # default: everything to the coda … then find the longest legal onset
         for k in range(len(cluster) + 1):
@@ -436,7 +437,7 @@ def _split_spelling(word: str, parts: list[list[str]]) -> list[str]:
     groups = [m.span() for m in re.finditer(f"[{_VOWEL_LETTERS}]+", word.lower())]
     if len(groups) == count:
         cuts = []
-        for (_, end_a), (start_b, _) in zip(groups, groups[1:], strict=False):
+        for (_, end_a), (start_b, _) in pairwise(groups):
             between = start_b - end_a
             cuts.append(end_a + max(0, between - 1) if between <= 2 else end_a + between // 2)
         pieces, start = [], 0
