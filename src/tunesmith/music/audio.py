@@ -131,30 +131,34 @@ def encode_mp3(audio: AudioBuffer, *, bitrate_kbps: int = 192) -> bytes:
     ffmpeg = shutil.which("ffmpeg")
     wav = encode_wav(audio)
     if ffmpeg:
-        result = subprocess.run(
-            [
-                ffmpeg,
-                "-hide_banner",
-                "-loglevel",
-                "error",
-                "-f",
-                "wav",
-                "-i",
-                "pipe:0",
-                "-codec:a",
-                "libmp3lame",
-                "-b:a",
-                f"{bitrate_kbps}k",
-                "-f",
-                "mp3",
-                "pipe:1",
-            ],
-            input=wav,
-            capture_output=True,
-            check=False,
-        )
-        if result.returncode == 0 and result.stdout:
-            return result.stdout
+        # A seekable output file (not a pipe) lets ffmpeg write the Xing/LAME tag with the encoder
+        # delay and padding, so decoders (libsndfile, ffmpeg) return exactly the original frames.
+        with tempfile.TemporaryDirectory(prefix="tunesmith-mp3-") as folder:
+            target = Path(folder) / "out.mp3"
+            result = subprocess.run(
+                [
+                    ffmpeg,
+                    "-hide_banner",
+                    "-loglevel",
+                    "error",
+                    "-f",
+                    "wav",
+                    "-i",
+                    "pipe:0",
+                    "-codec:a",
+                    "libmp3lame",
+                    "-b:a",
+                    f"{bitrate_kbps}k",
+                    "-f",
+                    "mp3",
+                    str(target),
+                ],
+                input=wav,
+                capture_output=True,
+                check=False,
+            )
+            if result.returncode == 0 and target.exists() and target.stat().st_size > 0:
+                return target.read_bytes()
     buffer = io.BytesIO()
     sf.write(
         buffer,

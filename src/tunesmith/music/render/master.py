@@ -24,9 +24,13 @@ from scipy.signal import lfilter
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.analyze.loudness import (
     block_peak_bounds,
+    gated_lufs,
+    gating_blocks,
     integrated_lufs,
     oversampled_peaks,
+    pad_for_peaks,
     true_peak_dbtp,
+    weighted_energy,
 )
 from tunesmith.music.audio import AudioBuffer
 from tunesmith.music.score import MixSettings
@@ -97,41 +101,70 @@ def _width(x: np.ndarray[Any, Any], width: float) -> np.ndarray[Any, Any]:
 
 
 def _loudness_and_limit(x: np.ndarray[Any, Any], rate: int, target_lufs: float, ceiling_dbtp: float) -> np.ndarray[Any, Any]:
-    loudness = integrated_lufs(AudioBuffer(x, rate))
+    """Gain + true-peak limiting until loudness and ceiling both hold (see the module docstring).
+
+    Inner iterations estimate the loudness of ``gain × limiter_gain × x`` from the K-weighted
+    energy of ``x`` computed once (the limiter gain varies slowly, so it commutes with the
+    K-weighting to within a few hundredths of a LU); each outer pass then measures exactly.
+    """
+    energy = weighted_energy(AudioBuffer(x, rate))
+    loudness = gated_lufs(gating_blocks(energy, rate))
     if not math.isfinite(loudness):
         return x
     gain_db = target_lufs - loudness
-    margin_db = 0.3
+    margin_db = 0.25
     y = x
+    scale = 1.0
+    gain: np.ndarray[Any, np.dtype[np.float32]] | None = None
     true_peak = float("inf")
-    for _ in range(_MAX_ITERATIONS):
-        y = x * np.float32(10 ** (gain_db / 20))
-        y = limit(y, rate, ceiling_linear=10 ** ((ceiling_dbtp - margin_db) / 20))
+    for _ in range(4):
+        ceiling = 10 ** ((ceiling_dbtp - margin_db) / 20)
+        for _ in range(_MAX_ITERATIONS):
+            scale = 10 ** (gain_db / 20)
+            gain = limiter_gain(x * np.float32(scale), rate, ceiling_linear=ceiling)
+            curve = energy * (scale * scale) if gain is None else energy * np.square(gain * scale, dtype=np.float64)
+            estimate = gated_lufs(gating_blocks(curve, rate))
+            if abs(estimate - target_lufs) <= 0.05 or gain_db > 60:
+                break
+            gain_db += target_lufs - estimate
+        y = x * np.float32(scale)
+        if gain is not None:
+            y *= gain[np.newaxis, :]
         true_peak = true_peak_dbtp(AudioBuffer(y, rate))
         if true_peak > ceiling_dbtp - 0.02:
             margin_db += true_peak - (ceiling_dbtp - 0.02) + 0.05
             continue
         loudness = integrated_lufs(AudioBuffer(y, rate))
-        if abs(loudness - target_lufs) <= _LOUDNESS_TOLERANCE_LU or gain_db > 60:
+        if abs(loudness - target_lufs) <= _LOUDNESS_TOLERANCE_LU:
             break
-        gain_db += target_lufs - loudness
+        gain_db = 20 * math.log10(scale) + target_lufs - loudness
     if true_peak > ceiling_dbtp - 0.02:
         y = y * np.float32(10 ** ((ceiling_dbtp - 0.05 - true_peak) / 20))
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
-def limit(
+def limit(x: np.ndarray[Any, Any], rate: int, *, ceiling_linear: float) -> np.ndarray[Any, Any]:
+    """``x`` ([channels, frames]) through the look-ahead true-peak limiter (see :func:`limiter_gain`)."""
+    gain = limiter_gain(x, rate, ceiling_linear=ceiling_linear)
+    if gain is None:
+        return x
+    result: np.ndarray[Any, Any] = x * gain[np.newaxis, :]
+    return result
+
+
+def limiter_gain(
     x: np.ndarray[Any, Any],
     rate: int,
     *,
     ceiling_linear: float,
     attack_s: float = 0.003,
     release_s: float = 0.08,
-) -> np.ndarray[Any, Any]:
-    """Look-ahead true-peak limiting of ``x`` ([channels, frames]) to ``ceiling_linear``.
+) -> np.ndarray[Any, np.dtype[np.float32]] | None:
+    """Per-frame gain (float32, ≤ 1) that limits ``x`` to ``ceiling_linear``; ``None`` if none needed.
 
-    The gain never exceeds the block-wise requirement (oversampled peaks), so the output's true
-    peak is at the ceiling up to the small effect of the gain curve on interpolation.
+    The gain never exceeds the block-wise requirement (oversampled peaks), so the limited
+    signal's true peak is at the ceiling up to the small effect of the gain curve on
+    interpolation (the caller keeps a margin and re-measures).
     """
     frames = x.shape[1]
     blocks = -(-frames // _BLOCK)
@@ -140,12 +173,13 @@ def limit(
         candidates = np.nonzero(block_peak_bounds(channel) > ceiling_linear)[0]
         if candidates.size == 0:
             continue
+        padded = pad_for_peaks(channel)
         for start in range(0, candidates.size, 8192):
             chunk = candidates[start : start + 8192].astype(np.int64)
-            peaks = oversampled_peaks(channel, chunk * _BLOCK).max(axis=1)
+            peaks = oversampled_peaks(padded, chunk * _BLOCK).max(axis=1)
             np.minimum.at(required, chunk, np.minimum(1.0, ceiling_linear / np.maximum(peaks, 1e-12)))
     if required.min() >= 1.0:
-        return x
+        return None
     needed = required.copy()
     needed[1:] = np.minimum(needed[1:], required[:-1])
     needed[:-1] = np.minimum(needed[:-1], required[1:])
@@ -158,6 +192,5 @@ def limit(
     smooth = (cumulative[window + 1 :] - cumulative[:blocks]) / (window + 1)  # trailing mean
     smooth = np.minimum(smooth, 1.0)
     centres = np.arange(blocks) * _BLOCK + (_BLOCK - 1) / 2
-    gain = np.interp(np.arange(frames), centres, smooth).astype(np.float32)
-    result: np.ndarray[Any, Any] = x * gain[np.newaxis, :]
-    return result
+    gain: np.ndarray[Any, np.dtype[np.float32]] = np.interp(np.arange(frames), centres, smooth).astype(np.float32)
+    return gain
