@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,3 +136,106 @@ def drain(services: Services) -> Any:
         return queue.drain()
 
     return run
+
+
+class LiveServer:
+    """The app served by uvicorn on a free loopback port in a background thread."""
+
+    def __init__(self, app: Any) -> None:
+        import socket
+
+        import uvicorn
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="error", lifespan="on")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(services: Services) -> Iterator[LiveServer]:
+    with LiveServer(create_app(services=services)) as server:
+        yield server
+
+
+class Receiver:
+    """A loopback HTTP server: records requests; answers from a list of statuses, then 200; also
+    serves ``files`` by path for GET."""
+
+    def __init__(self, statuses: list[int] | None = None, files: dict[str, bytes] | None = None) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.statuses = list(statuses or [])
+        self.files = dict(files or {})
+        self.requests: list[tuple[dict[str, str], bytes]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                outer.requests.append((dict(self.headers.items()), self.rfile.read(length)))
+                status = outer.statuses.pop(0) if outer.statuses else 200
+                self.send_response(status)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                body = outer.files.get(self.path)
+                if body is None:
+                    self.send_response(404)
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return None
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def tone_wav(duration_s: float = 2.0, *, rate: int = 22_050) -> bytes:
+    t = np.arange(round(duration_s * rate)) / rate
+    tone = (0.3 * np.sin(2 * np.pi * 330.0 * t)).astype(np.float32)
+    return encode_wav(AudioBuffer.from_array(tone[None, :], rate))
+
+
+@pytest.fixture
+def receiver() -> type[Receiver]:
+    return Receiver
+
+
+@pytest.fixture
+def make_wav() -> Any:
+    return tone_wav
