@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -266,6 +266,7 @@ def fit_vocal_line(score: Score, lyrics: ParsedLyrics, *, rng: np.random.Generat
     notes: list[VocalNote] = []
     word_counter = 0
     shapes_by_text: dict[str, _Shape] = {}
+    sung_hooks: dict[tuple[object, ...], tuple[float, int, list[VocalNote]]] = {}
     shapes_by_slot: dict[tuple[str, int, int], _Shape] = {}
     any_text = False
     for lyric, section, line_base in _match_sections(score, lyrics):
@@ -287,19 +288,35 @@ def fit_vocal_line(score: Score, lyrics: ParsedLyrics, *, rng: np.random.Generat
                 shape = _shape_for(
                     line, syls, slot_beats, bpb, kind_key, i, centre, arc, rng, shapes_by_text, shapes_by_slot
                 )
-                lead = _realise(
-                    shape,
-                    syls,
-                    slot_start,
-                    line_index,
-                    pitcher,
-                    bpb,
-                    backing=line.backing,
-                    chorus=kind_key == "chorus",
-                    low=low,
-                    high=high,
-                    rng=rng,
-                )
+                hook_key = (kind_key, slot_beats, line.backing, tuple(s.text.lower() for s in syls))
+                if kind_key == "chorus" and hook_key in sung_hooks:
+                    # the hook: a chorus line already sung is sung again exactly
+                    old_start, old_first_word, old_notes = sung_hooks[hook_key]
+                    first_word = syls[0].word_index
+                    lead = [
+                        replace(
+                            n,
+                            start_beat=n.start_beat - old_start + slot_start,
+                            line_index=line_index,
+                            word_index=n.word_index - old_first_word + first_word,
+                        )
+                        for n in old_notes
+                    ]
+                else:
+                    lead = _realise(
+                        shape,
+                        syls,
+                        slot_start,
+                        line_index,
+                        pitcher,
+                        bpb,
+                        backing=line.backing,
+                        chorus=kind_key == "chorus",
+                        low=low,
+                        high=high,
+                        rng=rng,
+                    )
+                    sung_hooks[hook_key] = (slot_start, syls[0].word_index, lead)
                 notes.extend(lead)
                 if kind_key == "chorus" and not line.backing:
                     notes.extend(
@@ -477,7 +494,8 @@ def lead_sheet_score(
     seed: int = 0,
     tail_s: float = 1.0,
 ) -> Score:
-    """A minimal Score for a lyric: the contract's form, I–V–vi–IV one chord per bar, vocals fitted.
+    """A minimal Score for a lyric: the contract's form, I–V–vi–IV (one chord per bar, restarting at
+    each section), vocals fitted.
 
     For benchmarks, tests and previews of the singer alone (no instruments). Each sung section has
     ``max(4, 2 × lines)`` bars of 4/4, instrumental sections 4 bars; ``duration_s`` is the form plus
@@ -509,7 +527,8 @@ def lead_sheet_score(
         bar += bars
     chords: list[Chord] = []
     for b in range(bar):
-        offset, quality, numeral = _LEAD_SHEET_CHORDS[b % 4]
+        section_start = max(sec.start_bar for sec in sections if sec.start_bar <= b)
+        offset, quality, numeral = _LEAD_SHEET_CHORDS[(b - section_start) % 4]
         root = (parsed_key.tonic_pc + offset) % 12
         chords.append(
             Chord(

@@ -187,6 +187,9 @@ def _render_one(phrase: Phrase, spoken: SpokenPhrase, score: Score, rng: np.rand
             n0 = score.seconds_at(note.start_beat) if i else span[0]
             n1 = score.seconds_at(note.end_beat) if i + 1 < len(syl.notes) else span[3]
             target[(frame_t >= n0) & (frame_t < n1)] = note.pitch
+    # articulation: a short dip just before each syllable's vowel, so its onset is heard on the note
+    for span in spans[1:]:
+        gain[(frame_t >= span[1] - 0.03) & (frame_t < span[1])] *= 0.35
     # fill NaN (gaps) with neighbours so glides are smooth
     valid = ~np.isnan(target)
     if not valid.any():
