@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pytest
 
@@ -33,7 +35,7 @@ def test_fit_covers_every_word_in_its_slot() -> None:
     firsts = [n for n in lead if n.syllable]
     assert firsts[0].word == "City"
     # lead notes never overlap; each note lies inside its line's slot (2 bars per line here)
-    for a, b in zip(lead, lead[1:], strict=False):
+    for a, b in pairwise(lead):
         assert a.end_beat <= b.start_beat + 1e-9
     for note in score.vocals:
         slot = note.line_index
@@ -59,11 +61,7 @@ def test_range_stress_chords_and_hook_repetition() -> None:
             chord_ok += n.pitch % 12 in pcs
         assert chord_ok / len(downbeats) >= 0.8
         # steps over leaps
-        leaps = [
-            abs(a.pitch - b.pitch)
-            for a, b in zip(lead, lead[1:], strict=False)
-            if a.line_index == b.line_index
-        ]
+        leaps = [abs(a.pitch - b.pitch) for a, b in pairwise(lead) if a.line_index == b.line_index]
         assert float(np.mean([i <= 4 for i in leaps])) >= 0.8
         # choruses higher than verses
         verse = np.mean([n.pitch for n in lead if n.start_beat < 16])
@@ -109,7 +107,7 @@ def test_timeline_is_exact_ordered_and_non_overlapping() -> None:
         for w in __import__("tunesmith.music.lyrics.words", fromlist=["x"]).words_of_line(line.text)
     ]
     assert [t["word"] for t in timeline] == words
-    for a, b in zip(timeline, timeline[1:], strict=False):
+    for a, b in pairwise(timeline):
         assert float(str(a["start_s"])) < float(str(a["end_s"])) <= float(str(b["start_s"])) + 1e-9
     first = min((n for n in score.vocals if not n.backing), key=lambda n: n.start_beat)
     assert timeline[0]["start_s"] == round(score.seconds_at(first.start_beat), 3)
