@@ -89,8 +89,8 @@ BODY_CASES: list[tuple[Any, int, str]] = [
         {"mv": "sonic-v9"},
         400,
         "The 'mv' field is invalid. The model should be 'sonic-v3-5','sonic-v4',"
-        "'sonic-v4-5','sonic-v4-5-plus','sonic-v4-5-all','sonic-v5','sonic-v5-5','sonic-v6','sonic-v6-wild' or "
-        "'sonic-v6-mini'.",
+        "'sonic-v4-5','sonic-v4-5-plus','sonic-v4-5-all','sonic-v5','sonic-v5-5','sonic-v6',"
+        "'sonic-v6-wild' or 'sonic-v6-mini'.",
     ),
     ({"prompt": "[Verse]\nhi"}, 400, "The 'mv' field is required."),
     (
