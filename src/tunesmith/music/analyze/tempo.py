@@ -219,12 +219,45 @@ def _choose_period(ac: FloatArray, min_bpm: float, max_bpm: float) -> tuple[floa
     return _refine_period(ac, chosen), max(0.0, _interp(ac, chosen))
 
 
-def _trim_edge_beats(beats_s: FloatArray, period_s: float) -> FloatArray:
-    """Drop leading/trailing beats whose interval is off the period by > 10 % (tracker edge effects)."""
+def _local_bpm_curve(env: FloatArray, period: float) -> FloatArray:
+    """Per-frame tempo (bpm) near the global ``period``: an 8 s sliding autocorrelation, 1 s hop.
+
+    Each window's peak is searched within ×0.75–×1.33 of the global period (so the curve
+    follows tempo changes without jumping an octave), refined by parabolic interpolation,
+    median-smoothed over three windows and interpolated to every envelope frame.
+    """
+    from scipy.ndimage import median_filter
+
+    fps = ANALYSIS_RATE_HZ / HOP
+    win, hop = int(8.0 * fps), int(1.0 * fps)
+    hi_lag = int(np.ceil(period * 1.34)) + 2
+    if env.size < win + hop or hi_lag + 2 >= win:
+        return np.full(env.size, 60.0 * fps / period)
+    centres, periods = [], []
+    for start in range(0, env.size - win + 1, hop):
+        ac = _autocorrelation(env[start : start + win], hi_lag + 1)
+        lo = max(2, int(np.floor(period * 0.75)))
+        lag = lo + int(np.argmax(ac[lo : hi_lag - 1]))
+        refined, height = _peak_near(ac, float(lag), 1.0)
+        centres.append(start + win / 2)
+        periods.append(refined if height > 0 else period)
+    smoothed = median_filter(np.asarray(periods), size=min(3, len(periods)), mode="nearest")
+    local = np.interp(np.arange(env.size), centres, smoothed)
+    out: FloatArray = 60.0 * fps / local
+    return out
+
+
+def _trim_edge_beats(beats_s: FloatArray, expected_s: FloatArray) -> FloatArray:
+    """Drop leading/trailing beats whose interval is off the local period ``expected_s`` (per
+    beat, s) by > 10 % (tracker edge effects)."""
     lo, hi = 0, beats_s.size
-    while hi - lo > 2 and abs((beats_s[lo + 1] - beats_s[lo]) / period_s - 1) > 0.1:
+
+    def off(i: int) -> bool:
+        return bool(abs((beats_s[i + 1] - beats_s[i]) / expected_s[i] - 1) > 0.1)
+
+    while hi - lo > 2 and off(lo):
         lo += 1
-    while hi - lo > 2 and abs((beats_s[hi - 1] - beats_s[hi - 2]) / period_s - 1) > 0.1:
+    while hi - lo > 2 and off(hi - 2):
         hi -= 1
     return beats_s[lo:hi]
 
@@ -281,13 +314,15 @@ def estimate_tempo(audio: AudioBuffer, *, min_bpm: float = 50.0, max_bpm: float 
     if period <= 0:
         return empty
     period_bpm = 60.0 * fps / period
+    local_bpm = _local_bpm_curve(env, period)
     _, beat_frames = librosa.beat.beat_track(
-        onset_envelope=env, sr=ANALYSIS_RATE_HZ, hop_length=HOP, bpm=period_bpm, tightness=400, trim=False
+        onset_envelope=env, sr=ANALYSIS_RATE_HZ, hop_length=HOP, bpm=local_bpm, tightness=400, trim=False
     )
     beats_s = librosa.frames_to_time(np.asarray(beat_frames), sr=ANALYSIS_RATE_HZ, hop_length=HOP).astype(
         np.float64
     )
-    beats_s = _trim_edge_beats(beats_s, 60.0 / period_bpm)
+    frames = np.minimum(np.asarray(beat_frames, dtype=np.int64), env.size - 1)
+    beats_s = _trim_edge_beats(beats_s, 60.0 / local_bpm[frames])
     beat_bpm = _tempo_from_beats(beats_s)
     # On a steady tempo the autocorrelation period (fitted over many multiples) is the most
     # precise; when the beats say the tempo drifts, their median rate represents the song better.

@@ -1,0 +1,183 @@
+"""Key and mode of an :class:`AudioBuffer`, from chroma and key profiles.
+
+Method: a constant-Q transform of the mono downmix at 11 025 Hz (C1–B7, three bins per
+semitone, 186 ms hop), log-compressed, with each frame's floor (the broadband part drums add)
+removed, folded into two 12-bin chroma vectors: *bass* (below :data:`BASS_SPLIT_HZ`) and *treble*.
+The song's chroma is treble + :data:`BASS_WEIGHT` × bass, and each of the 24 major/minor keys scores the Pearson correlation of
+that vector with its rotated key profile. The best score wins.
+
+Profiles (:data:`PROFILES`): Krumhansl–Kessler probe-tone ratings, Temperley's Kostka–Payne
+corpus profile, and Albrecht–Shanahan's; :data:`DEFAULT_PROFILE` is the one that measured best
+on :func:`tunesmith.music.analyze.evalset.key_cases` (see ``bench/bench_analysis.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from tunesmith.music.audio import AudioBuffer
+from tunesmith.music.theory.keys import Key
+
+ANALYSIS_RATE_HZ = 11_025
+"""Key analysis runs on a mono downmix at this rate (Hz); harmony lives well below 5 kHz."""
+
+HOP = 2048
+"""CQT hop in samples at :data:`ANALYSIS_RATE_HZ` (≈ 186 ms)."""
+
+BASS_SPLIT_HZ = 180.0
+"""CQT bins below this frequency (Hz) form the bass chroma."""
+
+BASS_WEIGHT = 0.0
+"""Weight of the bass chroma relative to the treble chroma (both normalised to unit sum).
+
+Measured on :func:`~tunesmith.music.analyze.evalset.key_cases` (Albrecht–Shanahan profile):
+exact-or-relative 16/16 at weight 0, 15/16 at 0.5, 14/16 at 1 and 2 — bass lines that walk
+root–fifth pull the estimate towards the dominant, so the bass is measured but not added."""
+
+ProfileName = Literal["krumhansl", "temperley", "albrecht"]
+KeyMatch = Literal["exact", "relative", "fifth", "parallel", "wrong"]
+
+PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    # (major, minor), index 0 = tonic.
+    "krumhansl": (
+        (6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88),
+        (6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17),
+    ),
+    "temperley": (
+        (0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400),
+        (0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330),
+    ),
+    "albrecht": (
+        (0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081),
+        (0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052),
+    ),
+}
+
+DEFAULT_PROFILE: ProfileName = "albrecht"
+"""Exact / exact-or-relative on the 16 key cases (bass weight 0): Albrecht–Shanahan 13/16, 16/16;
+Temperley 11/16, 16/16; Krumhansl–Kessler 10/16, 13/16."""
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class KeyEstimate:
+    """The result of :func:`estimate_key`.
+
+    - ``tonic_pc``: 0 = C … 11 = B;  ``mode``: ``"major"`` or ``"minor"``.
+    - ``name``: as :attr:`tunesmith.music.theory.keys.Key.name` (``"Bb major"``, ``"F# minor"``).
+    - ``confidence``: 0..1, the margin of the best correlation over the runner-up that is not
+      its relative key, scaled (``min(1, 4 × margin)``) — 0 for silence or noise.
+    - ``scores``: the correlation (−1..1) of every key, by name, 24 entries.
+    - ``chroma``: the song's 12-bin pitch-class profile (C first), normalised to unit sum.
+    """
+
+    tonic_pc: int
+    mode: Literal["major", "minor"]
+    name: str
+    confidence: float
+    scores: dict[str, float]
+    chroma: tuple[float, ...]
+
+    @property
+    def key(self) -> Key:
+        return Key(self.tonic_pc, self.mode)
+
+
+def song_chroma(audio: AudioBuffer) -> tuple[FloatArray, FloatArray]:
+    """(treble, bass) 12-bin chroma of ``audio``, each summed over time and normalised to unit sum.
+
+    Zero vectors for silence.
+    """
+    import librosa
+
+    mono = AudioBuffer.from_array(audio.mono(), audio.sample_rate_hz).resampled(ANALYSIS_RATE_HZ)
+    y = mono.samples[0]
+    if y.size < HOP or float(np.max(np.abs(y))) < 1e-5:
+        return np.zeros(12), np.zeros(12)
+    bins_per_octave = 36
+    fmin = float(librosa.note_to_hz("C1"))
+    n_bins = bins_per_octave * 7
+    cqt = np.abs(librosa.cqt(y, sr=ANALYSIS_RATE_HZ, hop_length=HOP, fmin=fmin, n_bins=n_bins,
+                             bins_per_octave=bins_per_octave))
+    spec = np.log1p(100.0 * cqt / max(1e-9, float(np.max(cqt))))
+    # Remove each frame's broadband floor (drums, noise): keep what stands above its median.
+    spec = np.maximum(0.0, spec - np.median(spec, axis=0, keepdims=True))
+    energy = spec.sum(axis=1)  # per CQT bin, summed over time
+    freqs = fmin * 2.0 ** (np.arange(n_bins) / bins_per_octave)
+    # Bin k sits k/3 semitones above C1: bins 3p-1, 3p, 3p+1 straddle pitch class p.
+    pcs = ((np.arange(n_bins) + 1) // 3) % 12
+    bass_mask = freqs < BASS_SPLIT_HZ
+    treble = np.bincount(pcs[~bass_mask], weights=energy[~bass_mask], minlength=12)
+    bass = np.bincount(pcs[bass_mask], weights=energy[bass_mask], minlength=12)
+    return _unit_sum(treble), _unit_sum(bass)
+
+
+def _unit_sum(v: FloatArray) -> FloatArray:
+    total = float(np.sum(v))
+    out: FloatArray = v / total if total > 0 else np.zeros_like(v, dtype=np.float64)
+    return out
+
+
+def key_scores(chroma: FloatArray, profile: ProfileName = DEFAULT_PROFILE) -> dict[tuple[int, str], float]:
+    """Pearson correlation of ``chroma`` with every rotated major/minor ``profile``."""
+    if profile not in PROFILES:
+        from tunesmith.errors import InvalidParameter
+
+        raise InvalidParameter(f"Unknown key profile '{profile}'.", field="profile")
+    major, minor = (np.asarray(p, dtype=np.float64) for p in PROFILES[profile])
+    scores: dict[tuple[int, str], float] = {}
+    flat = float(np.std(chroma)) < 1e-12
+    for tonic in range(12):
+        for mode, prof in (("major", major), ("minor", minor)):
+            rotated = np.roll(prof, tonic)
+            scores[(tonic, mode)] = 0.0 if flat else float(np.corrcoef(chroma, rotated)[0, 1])
+    return scores
+
+
+def estimate_key(audio: AudioBuffer, *, profile: ProfileName = DEFAULT_PROFILE) -> KeyEstimate:
+    """The most likely major or minor key of ``audio`` (any rate or channel count; deterministic).
+
+    Silence gives C major with confidence 0. About 0.3 s per minute of audio.
+    """
+    treble, bass = song_chroma(audio)
+    chroma = _unit_sum(treble + BASS_WEIGHT * bass)
+    scores = key_scores(chroma, profile)
+    ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+    (tonic, mode), best = ranked[0]
+    best_key = Key(tonic, mode)
+    relative = best_key.relative()
+    runner_up = next(s for (t, m), s in ranked[1:] if (t, m) != (relative.tonic_pc, relative.mode))
+    confidence = float(np.clip(4.0 * (best - runner_up), 0.0, 1.0)) if best > 0 else 0.0
+    return KeyEstimate(
+        tonic_pc=tonic,
+        mode="major" if mode == "major" else "minor",
+        name=best_key.name,
+        confidence=round(confidence, 4),
+        scores={Key(t, m).name: round(s, 4) for (t, m), s in sorted(scores.items())},
+        chroma=tuple(round(float(c), 4) for c in chroma),
+    )
+
+
+def key_matches(estimate: KeyEstimate | Key, truth: Key) -> KeyMatch:
+    """How an estimated key relates to the true one.
+
+    ``"exact"`` same tonic and mode; ``"relative"`` the relative major/minor; ``"fifth"`` same
+    mode a fifth above or below; ``"parallel"`` same tonic, other mode; else ``"wrong"``. Modal
+    truths (dorian, mixolydian …) compare as the major or minor key with the same tonic and third.
+    """
+    est = estimate.key if isinstance(estimate, KeyEstimate) else estimate
+    est_minor = est.is_minor
+    true_minor = truth.is_minor
+    if est.tonic_pc == truth.tonic_pc:
+        return "exact" if est_minor == true_minor else "parallel"
+    if est_minor != true_minor:
+        shift = 9 if not true_minor else 3  # relative minor is 9 up from major; major 3 up from minor
+        return "relative" if (truth.tonic_pc + shift) % 12 == est.tonic_pc else "wrong"
+    if (est.tonic_pc - truth.tonic_pc) % 12 in (5, 7):
+        return "fifth"
+    return "wrong"
