@@ -1,0 +1,136 @@
+"""sonic/upload: multipart and URL, and each error case with the contract's message."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import soundfile as sf
+from starlette.testclient import TestClient
+
+from tunesmith.jobs.context import Services
+
+NOT_ACCESSIBLE = "Audio URL is not accessible. Please provide a public direct audio file URL."
+
+
+def err(response: Any) -> tuple[int, str]:
+    body = response.json()
+    assert body["message"] == body["error"] and body["code"] == response.status_code
+    return response.status_code, body["message"]
+
+
+def test_multipart_wav_becomes_a_clip(client: TestClient, auth: dict[str, str], make_wav: Any) -> None:
+    response = client.post(
+        "/api/v1/sonic/upload", headers=auth, files={"file": ("my song.wav", make_wav(2.5))}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert set(answer) == {"code", "message", "clip_id"}
+    clip = client.get(f"/api/v1/clips/{answer['clip_id']}", headers=auth).json()["data"]
+    assert (
+        clip["state"] == "succeeded"
+        and clip["title"] == "my song"
+        and clip["lyrics"] == ""
+        and clip["mv"] is None
+    )
+    assert clip["duration"] == 2.5
+    meta = clip["metadata"]
+    assert meta["origin"] == "upload" and meta["estimated"] is True and meta["engine"] == "analysis"
+    assert meta["seed"] is None and meta["task_type"] == "upload"
+    mp3 = client.get(clip["audio_url"].removeprefix("http://testserver"))
+    assert mp3.headers["content-type"] == "audio/mpeg"
+    wav = client.get(meta["wav_url"].removeprefix("http://testserver")).content
+    data, rate = sf.read(io.BytesIO(wav))
+    assert rate == 44_100 and data.shape[1] == 2 and abs(len(data) / rate - 2.5) < 0.01
+    assert client.get("/api/v1/get-credits", headers=auth).json()["credits"] == 998
+
+
+def test_url_upload_and_errors(
+    client: TestClient, auth: dict[str, str], make_wav: Any, receiver: Any, services: Services
+) -> None:
+    files = {
+        "/a.wav": make_wav(1.5),
+        "/junk.wav": b"this is not audio at all" * 10,
+        "/long.wav": make_wav(9.0, rate=8000),
+        "/short.wav": make_wav(0.3),
+    }
+    services.settings.uploads.max_duration_s = 8.0
+    with receiver(files=files) as server:
+        ok = client.post(
+            "/api/v1/sonic/upload", json={"url": server.url + "/a.wav", "title": "T"}, headers=auth
+        )
+        assert ok.status_code == 200, ok.text
+        clip = client.get(f"/api/v1/clips/{ok.json()['clip_id']}", headers=auth).json()["data"]
+        assert clip["title"] == "T" and clip["duration"] == 1.5
+        cases = {
+            "/missing.wav": (400, NOT_ACCESSIBLE),
+            "/junk.wav": (
+                400,
+                "The audio file could not be decoded. Supported formats: MP3, WAV, FLAC, OGG, M4A.",
+            ),
+            "/long.wav": (400, "The audio duration should be less than 8 seconds."),
+            "/short.wav": (400, "The audio duration should be more than 1 seconds."),
+        }
+        for path, expected in cases.items():
+            assert (
+                err(client.post("/api/v1/sonic/upload", json={"url": server.url + path}, headers=auth))
+                == expected
+            )
+        services.settings.uploads.max_bytes = 1000
+        assert err(
+            client.post("/api/v1/sonic/upload", json={"url": server.url + "/a.wav"}, headers=auth)
+        ) == (413, f"The audio file should be less than {1000 / 1048576:g} MB.")
+        services.settings.uploads.max_bytes = 10_000_000
+        services.settings.uploads.allow_private_networks = False
+        assert err(
+            client.post("/api/v1/sonic/upload", json={"url": server.url + "/a.wav"}, headers=auth)
+        ) == (400, NOT_ACCESSIBLE)
+    for bad in ("ftp://example.org/a.mp3", "file:///etc/passwd"):
+        assert err(client.post("/api/v1/sonic/upload", json={"url": bad}, headers=auth)) == (
+            400,
+            "The 'url' field should be an http or https URL.",
+        )
+    for private in (
+        "http://169.254.169.254/x.wav",
+        "http://10.0.0.1/x.wav",
+        "http://[::1]/x.wav",
+        "http://100.64.1.1/x.wav",
+        "http://localhost/x.wav",
+    ):
+        assert err(client.post("/api/v1/sonic/upload", json={"url": private}, headers=auth)) == (
+            400,
+            NOT_ACCESSIBLE,
+        )
+    assert err(client.post("/api/v1/sonic/upload", json={}, headers=auth)) == (
+        400,
+        "The 'url' or 'file' field is required.",
+    )
+    # only the one good upload was charged
+    assert client.get("/api/v1/get-credits", headers=auth).json()["credits"] == 998
+
+
+def test_multipart_too_large(
+    client: TestClient, auth: dict[str, str], services: Services, make_wav: Any
+) -> None:
+    services.settings.uploads.max_bytes = 2 * 1024 * 1024
+    big = make_wav(60.0, rate=44_100)
+    assert len(big) > 2 * 1024 * 1024
+    response = client.post("/api/v1/sonic/upload", headers=auth, files={"file": ("big.wav", big)})
+    assert err(response) == (413, "The audio file should be less than 2 MB.")
+
+
+def test_own_file_url_and_async_upload_with_webhook(
+    client: TestClient, auth: dict[str, str], make_wav: Any, receiver: Any, drain: Any
+) -> None:
+    first = client.post("/api/v1/sonic/upload", headers=auth, files={"file": ("a.wav", make_wav(1.2))}).json()
+    url = client.get(f"/api/v1/clips/{first['clip_id']}", headers=auth).json()["data"]["audio_url"]
+    with receiver() as hook:
+        answer = client.post(
+            "/api/v1/sonic/upload", json={"url": url, "webhook_url": hook.url}, headers=auth
+        ).json()
+        drain()
+        assert set(answer) == {"code", "message", "task_id", "clip_id"}
+        assert len(hook.requests) == 1
+    poll = client.get(f"/api/v1/sonic/task/{answer['task_id']}", headers=auth).json()
+    assert [c["clip_id"] for c in poll["data"]] == [answer["clip_id"]]
+    assert poll["data"][0]["state"] == "succeeded"
