@@ -177,6 +177,13 @@ class Genre:
     default_vocal_gender: Literal["f", "m"] = "f"
     description: str = ""
     """One line a musician would write about the genre; used by tag upsampling."""
+    progressions_by_family: dict[str, dict[str, tuple[tuple[str, ...], ...]]] = field(default_factory=dict)
+    """The progression families for both mode families, keyed ``"major"`` (major, lydian,
+    mixolydian) and ``"minor"`` (minor, dorian, phrygian, harmonic minor, locrian).
+    ``progressions`` is the family of the genre's home mode; in a resolved :class:`Style` it is
+    the family of the modes in ``Style.mode_weights``. A composer whose key comes from elsewhere
+    (an explicit ``key`` field) picks ``progressions_by_family["minor" if key.is_minor else
+    "major"]``."""
 
 
 @dataclass(frozen=True)
