@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from tunesmith.cli.client import client_commands
 from tunesmith.cli.compose import compose_command
 
 app = typer.Typer(
@@ -18,6 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("compose")(compose_command)
+for _name, _command in client_commands.items():  # create, status, download (through the SDK)
+    app.command(_name)(_command)
 
 
 def _register_service_commands() -> None:
