@@ -88,7 +88,7 @@ def build_services(
     return services
 
 
-_worker: dict[int, Services] = {}
+_worker: dict[tuple[int, str], Services] = {}
 _worker_lock = threading.Lock()
 _worker_engine_factory: list[EngineFactory] = []
 
@@ -102,9 +102,9 @@ def set_worker_engine_factory(factory: EngineFactory | None) -> None:
 
 def worker_services(settings: Settings) -> Services:
     """The services of the current worker process (rebuilt after a fork)."""
-    pid = os.getpid()
+    slot = (os.getpid(), settings.database_url)
     with _worker_lock:
-        if pid not in _worker:
+        if slot not in _worker:
             factory = _worker_engine_factory[0] if _worker_engine_factory else None
-            _worker[pid] = build_services(settings, engine_factory=factory, migrate=False)
-        return _worker[pid]
+            _worker[slot] = build_services(settings, engine_factory=factory, migrate=False)
+        return _worker[slot]
