@@ -42,12 +42,16 @@ def main() -> int:
         ref[m_ref] += 1
         if m_ours == "exact":
             errors.append(abs(est.tempo_bpm / case.tempo_bpm - 1))
-        print(f"{case.name:34s} truth {case.tempo_bpm:6.1f}  ours {est.tempo_bpm:7.2f} {m_ours:6s}"
-              f" (conf {est.confidence:.2f}, {est.min_bpm:.1f}-{est.max_bpm:.1f})"
-              f"  librosa {lib:7.2f} {m_ref}")
+        print(
+            f"{case.name:34s} truth {case.tempo_bpm:6.1f}  ours {est.tempo_bpm:7.2f} {m_ours:6s}"
+            f" (conf {est.confidence:.2f}, {est.min_bpm:.1f}-{est.max_bpm:.1f})"
+            f"  librosa {lib:7.2f} {m_ref}"
+        )
     n = len(tempo_cases())
-    print(f"ours:    exact {ours['exact']}/{n}, octave {ours['octave']}, wrong {ours['wrong']};"
-          f" median |error| of exact {100 * float(np.median(errors)) if errors else 0:.3f} %")
+    print(
+        f"ours:    exact {ours['exact']}/{n}, octave {ours['octave']}, wrong {ours['wrong']};"
+        f" median |error| of exact {100 * float(np.median(errors)) if errors else 0:.3f} %"
+    )
     print(f"librosa: exact {ref['exact']}/{n}, octave {ref['octave']}, wrong {ref['wrong']}")
     print(f"estimate_tempo: {60 * tempo_s / audio_s:.2f} s per minute of audio")
 

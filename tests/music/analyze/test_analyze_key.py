@@ -29,7 +29,7 @@ def test_mostly_exact(results: list[tuple[SongCase, str]]) -> None:
 
 
 def test_estimate_fields_and_determinism(key_set: list[tuple[SongCase, AudioBuffer]]) -> None:
-    case, audio = key_set[0]
+    _, audio = key_set[0]
     a, b = estimate_key(audio), estimate_key(audio)
     assert a == b
     assert a.name == Key(a.tonic_pc, a.mode).name
@@ -65,11 +65,17 @@ def test_unknown_profile_names_the_field() -> None:
 
 @pytest.mark.parametrize(
     ("estimate", "truth", "expected"),
-    [(Key(0, "major"), Key(0, "major"), "exact"), (Key(9, "minor"), Key(0, "major"), "relative"),
-     (Key(0, "major"), Key(9, "minor"), "relative"), (Key(7, "major"), Key(0, "major"), "fifth"),
-     (Key(5, "minor"), Key(0, "minor"), "fifth"), (Key(0, "minor"), Key(0, "major"), "parallel"),
-     (Key(2, "major"), Key(0, "major"), "wrong"), (Key(2, "minor"), Key(2, "dorian"), "exact"),
-     (Key(4, "minor"), Key(0, "major"), "wrong")],
+    [
+        (Key(0, "major"), Key(0, "major"), "exact"),
+        (Key(9, "minor"), Key(0, "major"), "relative"),
+        (Key(0, "major"), Key(9, "minor"), "relative"),
+        (Key(7, "major"), Key(0, "major"), "fifth"),
+        (Key(5, "minor"), Key(0, "minor"), "fifth"),
+        (Key(0, "minor"), Key(0, "major"), "parallel"),
+        (Key(2, "major"), Key(0, "major"), "wrong"),
+        (Key(2, "minor"), Key(2, "dorian"), "exact"),
+        (Key(4, "minor"), Key(0, "major"), "wrong"),
+    ],
 )
 def test_key_matches(estimate: Key, truth: Key, expected: str) -> None:
     assert key_matches(estimate, truth) == expected

@@ -41,8 +41,16 @@ def test_peaks_clip_short_and_empty() -> None:
 
 
 def test_silences_found_exactly() -> None:
-    samples = np.concatenate([_tone(2.0), np.zeros(round(1.5 * RATE)), _tone(1.0), np.zeros(round(0.5 * RATE)),
-                              _tone(1.0), np.zeros(round(2.0 * RATE))])
+    samples = np.concatenate(
+        [
+            _tone(2.0),
+            np.zeros(round(1.5 * RATE)),
+            _tone(1.0),
+            np.zeros(round(0.5 * RATE)),
+            _tone(1.0),
+            np.zeros(round(2.0 * RATE)),
+        ]
+    )
     audio = AudioBuffer.from_array(np.stack([samples, samples]), RATE)
     spans = find_silences(audio)
     assert len(spans) == 2

@@ -20,7 +20,9 @@ def estimates(tempo_set: list[tuple[TempoCase, AudioBuffer]]) -> list[tuple[Temp
     return out
 
 
-def test_the_set_spans_60_to_180_bpm_with_at_least_12_cases(tempo_set: list[tuple[TempoCase, AudioBuffer]]) -> None:
+def test_the_set_spans_60_to_180_bpm_with_at_least_12_cases(
+    tempo_set: list[tuple[TempoCase, AudioBuffer]],
+) -> None:
     tempi = [case.tempo_bpm for case, _ in tempo_set]
     assert len(tempi) >= 12
     assert min(tempi) <= 60 and max(tempi) >= 170
@@ -43,8 +45,15 @@ def test_exact_estimates_are_precise_to_half_a_percent(estimates: list[tuple[Tem
 
 def test_genre_specific_cases(estimates: list[tuple[TempoCase, float, str]]) -> None:
     by_name = {c.name: m for c, _, m in estimates}
-    for name in ("drums lo-fi swung 84", "drums waltz 3/4 96", "drums trap half-time 140", "drums dnb 174",
-                 "drums house 124", "song ballad 66", "song waltz 3/4 150"):
+    for name in (
+        "drums lo-fi swung 84",
+        "drums waltz 3/4 96",
+        "drums trap half-time 140",
+        "drums dnb 174",
+        "drums house 124",
+        "song ballad 66",
+        "song waltz 3/4 150",
+    ):
         assert by_name[name] == "exact", name
 
 
@@ -68,8 +77,13 @@ def test_beats_fall_on_the_grid_and_range_is_tight() -> None:
 
 def test_tempo_change_shows_in_min_and_max() -> None:
     audio = AudioBuffer.from_array(
-        np.concatenate([drum_pattern(100.0, "backbeat", duration_s=10.0).samples[0],
-                        drum_pattern(120.0, "backbeat", duration_s=10.0, seed=1).samples[0]]), 22_050
+        np.concatenate(
+            [
+                drum_pattern(100.0, "backbeat", duration_s=10.0).samples[0],
+                drum_pattern(120.0, "backbeat", duration_s=10.0, seed=1).samples[0],
+            ]
+        ),
+        22_050,
     )
     est = estimate_tempo(audio)
     assert est.min_bpm < 103 and est.max_bpm > 117
@@ -101,9 +115,18 @@ def test_bad_range_names_the_field() -> None:
 
 @pytest.mark.parametrize(
     ("measured", "truth", "expected"),
-    [(120.0, 120.0, "exact"), (121.9, 120.0, "exact"), (123.0, 120.0, "wrong"), (60.5, 120.0, "octave"),
-     (240.0, 120.0, "octave"), (180.0, 120.0, "octave"), (80.0, 120.0, "octave"), (40.0, 120.0, "octave"),
-     (100.0, 120.0, "wrong"), (0.0, 120.0, "wrong")],
+    [
+        (120.0, 120.0, "exact"),
+        (121.9, 120.0, "exact"),
+        (123.0, 120.0, "wrong"),
+        (60.5, 120.0, "octave"),
+        (240.0, 120.0, "octave"),
+        (180.0, 120.0, "octave"),
+        (80.0, 120.0, "octave"),
+        (40.0, 120.0, "octave"),
+        (100.0, 120.0, "wrong"),
+        (0.0, 120.0, "wrong"),
+    ],
 )
 def test_tempo_matches(measured: float, truth: float, expected: str) -> None:
     assert tempo_matches(measured, truth) == expected

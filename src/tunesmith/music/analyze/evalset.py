@@ -116,7 +116,7 @@ def drum_pattern(
     spec = DRUM_PATTERNS[pattern]
     beat_s = 60.0 / tempo_bpm
     step_s = beat_s * spec.beats_per_bar / spec.steps
-    n = int(round(duration_s * sample_rate_hz))
+    n = round(duration_s * sample_rate_hz)
     out = np.zeros(n + sample_rate_hz)
     kick = _kick(sample_rate_hz)
     bar_s = beat_s * spec.beats_per_bar
@@ -130,7 +130,7 @@ def drum_pattern(
             start_s = bar * bar_s + offset_steps * step_s
             if start_s >= duration_s:
                 continue
-            start = int(round(start_s * sample_rate_hz))
+            start = round(start_s * sample_rate_hz)
             for voice, row in (("kick", spec.kick), ("snare", spec.snare), ("hat", spec.hat)):
                 mark = row[step]
                 if mark == ".":
@@ -277,11 +277,11 @@ def render_midi(pm: Any, *, sample_rate_hz: int = 22_050, tail_s: float = 1.0) -
             events.append((float(note.start), 1, channel, int(note.pitch), int(note.velocity)))
             events.append((float(note.end), 0, channel, int(note.pitch), 0))
     events.sort()
-    total = int(round((pm.get_end_time() + tail_s) * sample_rate_hz))
+    total = round((pm.get_end_time() + tail_s) * sample_rate_hz)
     chunks: list[npt.NDArray[np.float32]] = []
     done = 0
     for time_s, is_on, channel, pitch, velocity in events:
-        target = min(total, int(round(time_s * sample_rate_hz)))
+        target = min(total, round(time_s * sample_rate_hz))
         if target > done:
             chunks.append(np.frombuffer(synth.generate(target - done), dtype=np.float32))
             done = target
@@ -327,7 +327,7 @@ class TempoCase:
 
 
 def _bars_for(tempo_bpm: float, beats_per_bar: int, duration_s: float) -> int:
-    return max(4, int(round(duration_s * tempo_bpm / 60.0 / beats_per_bar)))
+    return max(4, round(duration_s * tempo_bpm / 60.0 / beats_per_bar))
 
 
 def tempo_cases() -> list[TempoCase]:
@@ -373,15 +373,31 @@ def key_cases() -> list[SongCase]:
     for i, (tonic, prog_a, _prog_b) in enumerate(majors):
         program = prog_a if prog_a else _prog_b
         cases.append(
-            SongCase(f"key {Key(tonic, 'major').name}", tempos[i], Key(tonic, "major"), major_progs[i % 4],
-                     "backbeat" if i % 3 else "four_on_floor", bars=8, chord_program=program, seed=i,
-                     comp=("block", "arp", "pad")[i % 3])
+            SongCase(
+                f"key {Key(tonic, 'major').name}",
+                tempos[i],
+                Key(tonic, "major"),
+                major_progs[i % 4],
+                "backbeat" if i % 3 else "four_on_floor",
+                bars=8,
+                chord_program=program,
+                seed=i,
+                comp=("block", "arp", "pad")[i % 3],
+            )
         )
     for i, (tonic, prog_a, _prog_b) in enumerate(minors):
         program = prog_a if prog_a else _prog_b
         cases.append(
-            SongCase(f"key {Key(tonic, 'minor').name}", tempos[-1 - i], Key(tonic, "minor"), minor_progs[i % 4],
-                     "backbeat" if i % 2 else "half_time", bars=8, chord_program=program, seed=100 + i,
-                     comp=("arp", "block", "pad")[i % 3])
+            SongCase(
+                f"key {Key(tonic, 'minor').name}",
+                tempos[-1 - i],
+                Key(tonic, "minor"),
+                minor_progs[i % 4],
+                "backbeat" if i % 2 else "half_time",
+                bars=8,
+                chord_program=program,
+                seed=100 + i,
+                comp=("arp", "block", "pad")[i % 3],
+            )
         )
     return cases

@@ -3,8 +3,8 @@
 Method: a constant-Q transform of the mono downmix at 11 025 Hz (C1–B7, three bins per
 semitone, 186 ms hop), log-compressed, with each frame's floor (the broadband part drums add)
 removed, folded into two 12-bin chroma vectors: *bass* (below :data:`BASS_SPLIT_HZ`) and *treble*.
-The song's chroma is treble + :data:`BASS_WEIGHT` × bass, and each of the 24 major/minor keys scores the Pearson correlation of
-that vector with its rotated key profile. The best score wins.
+The song's chroma is treble + :data:`BASS_WEIGHT` × bass, and each of the 24 major/minor keys
+scores the Pearson correlation of that vector with its rotated key profile. The best score wins.
 
 Profiles (:data:`PROFILES`): Krumhansl–Kessler probe-tone ratings, Temperley's Kostka–Payne
 corpus profile, and Albrecht–Shanahan's; :data:`DEFAULT_PROFILE` is the one that measured best
@@ -102,8 +102,11 @@ def song_chroma(audio: AudioBuffer) -> tuple[FloatArray, FloatArray]:
     bins_per_octave = 36
     fmin = float(librosa.note_to_hz("C1"))
     n_bins = bins_per_octave * 7
-    cqt = np.abs(librosa.cqt(y, sr=ANALYSIS_RATE_HZ, hop_length=HOP, fmin=fmin, n_bins=n_bins,
-                             bins_per_octave=bins_per_octave))
+    cqt = np.abs(
+        librosa.cqt(
+            y, sr=ANALYSIS_RATE_HZ, hop_length=HOP, fmin=fmin, n_bins=n_bins, bins_per_octave=bins_per_octave
+        )
+    )
     spec = np.log1p(100.0 * cqt / max(1e-9, float(np.max(cqt))))
     # Remove each frame's broadband floor (drums, noise): keep what stands above its median.
     spec = np.maximum(0.0, spec - np.median(spec, axis=0, keepdims=True))
@@ -111,9 +114,10 @@ def song_chroma(audio: AudioBuffer) -> tuple[FloatArray, FloatArray]:
     freqs = fmin * 2.0 ** (np.arange(n_bins) / bins_per_octave)
     # Bin k sits k/3 semitones above C1: bins 3p-1, 3p, 3p+1 straddle pitch class p.
     pcs = ((np.arange(n_bins) + 1) // 3) % 12
+    energy = energy.astype(np.float64)
     bass_mask = freqs < BASS_SPLIT_HZ
-    treble = np.bincount(pcs[~bass_mask], weights=energy[~bass_mask], minlength=12)
-    bass = np.bincount(pcs[bass_mask], weights=energy[bass_mask], minlength=12)
+    treble = np.bincount(pcs[~bass_mask], weights=energy[~bass_mask], minlength=12).astype(np.float64)
+    bass = np.bincount(pcs[bass_mask], weights=energy[bass_mask], minlength=12).astype(np.float64)
     return _unit_sum(treble), _unit_sum(bass)
 
 

@@ -89,7 +89,8 @@ class TempoEstimate:
 
 def _mono_at_analysis_rate(audio: AudioBuffer) -> npt.NDArray[np.float32]:
     mono = AudioBuffer.from_array(audio.mono(), audio.sample_rate_hz)
-    return mono.resampled(ANALYSIS_RATE_HZ).samples[0]
+    out: npt.NDArray[np.float32] = mono.resampled(ANALYSIS_RATE_HZ).samples[0]
+    return out
 
 
 def onset_envelope(audio: AudioBuffer) -> FloatArray:
@@ -107,8 +108,15 @@ def onset_envelope(audio: AudioBuffer) -> FloatArray:
     mel_hz = librosa.mel_frequencies(n_mels=n_mels + 2, fmax=ANALYSIS_RATE_HZ / 2)[1:-1]
     edges = [0, int(np.searchsorted(mel_hz, 200.0)), int(np.searchsorted(mel_hz, 2000.0)), n_mels]
     bands = librosa.onset.onset_strength_multi(
-        y=y, sr=ANALYSIS_RATE_HZ, hop_length=HOP, n_fft=1024, n_mels=n_mels, fmax=ANALYSIS_RATE_HZ / 2,
-        channels=edges, lag=2, max_size=3,
+        y=y,
+        sr=ANALYSIS_RATE_HZ,
+        hop_length=HOP,
+        n_fft=1024,
+        n_mels=n_mels,
+        fmax=ANALYSIS_RATE_HZ / 2,
+        channels=edges,
+        lag=2,
+        max_size=3,
     ).astype(np.float64)
     env = np.zeros(bands.shape[1])
     for band in bands:
