@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tunesmith.music.lyrics.write.lexicon import Lexicon, Theme, Verb
+from tunesmith.music.lyrics.write.lexicon import Lexicon, Theme, Verb, templates
 
 __all__ = ["POINTS_OF_VIEW", "Field", "agree", "end_slot", "fill", "pronouns"]
 
 SLOT_RE = re.compile(r"\{([^{}]+)\}")
+_DIRECTION_RE = re.compile(r"\{V(?:b|ing|ed|s)\} (?:into|through|down|all the way|out on|out in)\b")
 
 POINTS_OF_VIEW = ("i", "we", "she", "he")
 
@@ -111,8 +112,11 @@ def _choice(rng: np.random.Generator, items: tuple[str, ...] | list[str], avoid:
     return str(pool[int(rng.integers(len(pool)))])
 
 
-def _verb_choice(rng: np.random.Generator, items: tuple[Verb, ...], song_used: set[str] | None) -> Verb:
-    fresh = [v for v in items if song_used is None or v.base not in song_used] or list(items)
+def _verb_choice(
+    rng: np.random.Generator, items: tuple[Verb, ...], song_used: set[str] | None, exclude: frozenset[str]
+) -> Verb:
+    allowed = [v for v in items if v.base not in exclude] or list(items)
+    fresh = [v for v in allowed if song_used is None or v.base not in song_used] or allowed
     verb = fresh[int(rng.integers(len(fresh)))]
     if song_used is not None:
         song_used.add(verb.base)
@@ -140,6 +144,7 @@ def fill(
     used: set[str] = {end}
     person: Verb | None = None
     thing: Verb | None = None
+    static = templates().static_verbs if _DIRECTION_RE.search(template) else frozenset()
 
     def replace(match: re.Match[str]) -> str:
         nonlocal person, thing
@@ -154,13 +159,13 @@ def fill(
             return agree(name[1:], pov)
         if name in ("Vb", "Ving", "Ved", "Vs"):
             if person is None:
-                person = _verb_choice(rng, field.pick_source(rng).verbs, song_used)
+                person = _verb_choice(rng, field.pick_source(rng).verbs, song_used, static)
             return {"Vb": person.base, "Ving": person.ing, "Ved": person.past, "Vs": agree(person.base, pov)}[
                 name
             ]
         if name in ("TVb", "TVing"):
             if thing is None:
-                thing = _verb_choice(rng, field.pick_source(rng).tverbs, song_used)
+                thing = _verb_choice(rng, field.pick_source(rng).tverbs, song_used, frozenset())
             return thing.base if name == "TVb" else thing.ing
         slot = "images" if name == "img" else name
         items = field.pick_source(rng).words(slot)

@@ -113,6 +113,8 @@ class Templates:
     by_section: dict[str, tuple[str, ...]]
     hooks: tuple[str, ...]
     tails: tuple[str, ...]
+    static_verbs: frozenset[str] = frozenset()
+    """Person verbs that take no direction ("stay", not "stayed into the night")."""
 
 
 def _load(name: str) -> dict[str, object]:

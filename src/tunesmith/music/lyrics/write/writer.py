@@ -236,7 +236,10 @@ class _Writer:
         )
         return cands[int(self.rng.choice(len(cands), p=weights / weights.sum()))]
 
-    def _score(self, text: str, target: int) -> float | None:
+    def _theme_hits(self, text: str) -> int:
+        return sum(1 for w in set(line_words(text)) if w in self.theme_words)
+
+    def _score(self, text: str, target: int, need_theme: bool = False) -> float | None:
         syllables = line_syllables(text)
         if abs(syllables - target) > SYLLABLE_TOLERANCE:
             return None
@@ -246,16 +249,22 @@ class _Writer:
             return None  # "golden … golden": a slot repeated a word
         if text.lower() in self.used_lines:
             return None
-        hits = sum(1 for w in set(words) if w in self.theme_words)
+        hits = self._theme_hits(text)
         return (
-            -1.2 * abs(syllables - target)
+            (-4.0 if need_theme and hits == 0 else 0.0)
+            + -1.2 * abs(syllables - target)
             + 1.5 * meter_fit(text)
             + 0.8 * min(hits, 3)
             + 0.6 * float(self.rng.random())
         )
 
     def _line(
-        self, kind: str, target: int, ends: list[_EndWord] | None, exclude_last: set[str]
+        self,
+        kind: str,
+        target: int,
+        ends: list[_EndWord] | None,
+        exclude_last: set[str],
+        need_theme: bool = False,
     ) -> tuple[str, str]:
         """Best line of ``kind`` ending in one of ``ends`` (any end word when None)."""
         tpls = self._section_templates(kind)
@@ -265,8 +274,9 @@ class _Writer:
         pool = ends if ends is not None else self._available(self.ends, set(by_cat))
         pool = [e for e in pool if e.last not in exclude_last and e.category in by_cat]
         best: tuple[float, str, str, str, set[str]] | None = None
-        for _ in range(_CANDIDATES_PER_LINE):
-            if not pool:
+        closest: tuple[int, str, str, str, set[str]] | None = None  # when no line fits the band
+        for attempt in range(4 * _CANDIDATES_PER_LINE):
+            if not pool or (attempt >= _CANDIDATES_PER_LINE and best is not None):
                 break
             # Prefer theme words as end words.
             ranks = np.asarray(
@@ -280,11 +290,17 @@ class _Writer:
             text = fill(
                 template, field=self.field, pov=self.pov, rng=self.rng, end=end.text, song_used=trial_words
             )
-            score = self._score(text, target)
+            score = self._score(text, target, need_theme)
+            miss = abs(line_syllables(text) - target) + (50 if text.lower() in self.used_lines else 0)
+            if closest is None or miss < closest[0]:
+                closest = (miss, text, end.last, template, trial_words)
             if score is not None and template in self.used_templates:
                 score -= 2.5
             if score is not None and (best is None or score > best[0]):
                 best = (score, text, end.last, template, trial_words)
+        if best is None and closest is not None and closest[0] < 50:
+            # Keep the rhyme, give up a syllable or two of the band.
+            best = (0.0, closest[1], closest[2], closest[3], closest[4])
         if best is None:
             # Widen: any template of the section with any unused end word.
             return self._fallback_line(kind, target)
@@ -329,7 +345,7 @@ class _Writer:
         return best[1]
 
     def section(self, kind: str, n_lines: int, title: Title) -> WrittenSection:
-        target = _TARGETS[kind] + (3 if self.rap and kind in ("verse", "bridge") else 0)
+        target = _TARGETS[kind] + (2 if self.rap and kind in ("verse", "bridge") else 0)
         scheme = _scheme(kind, n_lines, self.rng)
         lines: list[str] = [""] * n_lines
         tpl_cats = {end_slot(t) for t in self._section_templates(kind)}
@@ -345,7 +361,8 @@ class _Writer:
             words = self._pick_class(len(positions), tpl_cats, used_keys)
             chosen_last: set[str] = set()
             for i in positions:
-                text, last = self._line(kind, target, words, chosen_last)
+                need = not any(self._theme_hits(ln) for ln in lines if ln)
+                text, last = self._line(kind, target, words, chosen_last, need)
                 if words is not None:
                     used_keys.update(rhyme_keys(last))
                 chosen_last.add(last)
@@ -354,7 +371,8 @@ class _Writer:
                 lines[i] = text
         for i, ch in enumerate(scheme):
             if ch == "X":
-                text, last = self._line(kind, target, None, set())
+                need = not any(self._theme_hits(ln) for ln in lines if ln)
+                text, last = self._line(kind, target, None, set(), need)
                 self.used_ends.add(last)
                 self.used_lines.add(text.lower())
                 lines[i] = text
@@ -399,9 +417,6 @@ def _write(
         if kind == "chorus" and "chorus" in written:
             sections.append(written["chorus"])  # the chorus repeats word for word
             continue
-        if kind == "pre_chorus" and "pre_chorus" in written:
-            sections.append(written["pre_chorus"])
-            continue
         sec = writer.section(kind, n, title)
         if kind == "verse":
             verse_no += 1
@@ -409,7 +424,7 @@ def _write(
                 sec = WrittenSection(
                     sec.kind, f"Verse {verse_no}", sec.lines, sec.scheme, sec.target_syllables
                 )
-        if kind in ("chorus", "pre_chorus"):
+        if kind == "chorus":
             written[kind] = sec
         sections.append(sec)
     text = "\n\n".join(f"[{s.label}]\n" + "\n".join(s.lines) for s in sections)
