@@ -14,6 +14,7 @@ from bisect import bisect_left
 import numpy as np
 
 from tunesmith.errors import InvalidParameter
+from tunesmith.music.compose.humanize import Jitter
 from tunesmith.music.score import Chord, Note, Section
 from tunesmith.music.theory.chords import QUALITY_INTERVALS
 
@@ -132,12 +133,11 @@ def bass_line(
     low = min(36, max(BASS_LOW, register[0]))
     starts = [c.start_beat for c in chords]
     notes: list[Note] = []
+    jitter = Jitter(rng)
 
     def add(pitch: int, start: float, length: float, energy: float, scale: float) -> None:
-        vel = 100 * (0.72 + 0.3 * energy) * scale + rng.normal(0.0, 3.0)
-        notes.append(
-            Note(fold(pitch), round(start, 6), round(max(0.1, length), 6), int(min(127, max(1, vel))))
-        )
+        vel = 100 * (0.72 + 0.3 * energy) * scale + jitter(3.0)
+        notes.append(Note(fold(pitch), start, max(0.1, length), int(min(127, max(1, vel)))))
 
     for section, on in zip(sections, active, strict=True):
         if not on:

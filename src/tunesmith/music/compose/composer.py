@@ -172,7 +172,7 @@ def _groove_for(style: Style, kind: str) -> str:
 
 def _middle_kinds(style: Style) -> tuple[str, ...]:
     genre = style.genre
-    named = set(genre.progressions) | set(genre.grooves) | set(genre.energy)
+    named = set(genre.progressions) | set(genre.energy)
     kinds = [k for k in ("bridge", "breakdown", "solo") if k in named]
     if not kinds:
         kinds = ["bridge"]
@@ -289,7 +289,7 @@ def compose(spec: SongSpec, style: Style) -> Score:
         else:
             duration_s = float(spec.duration_s)
         fit = fit_bars_and_tempo(duration_s, base_tempo, bar_beats, tolerance=tolerance)
-        named = set(genre.progressions) | set(genre.grooves) | set(genre.energy)
+        named = set(genre.progressions) | set(genre.energy)
         planned = form_from_bars(fit.bars, rng, middle_kinds=_middle_kinds(style), use_drop="drop" in named)
     sections = place_sections(planned, genre.energy, energy_shift=style.energy_shift)
     tempo = fit.tempo_bpm
@@ -484,24 +484,26 @@ def _fx_notes(
 
 
 def _tidy(notes: list[Note], swing: float, unit: float, hold_end: float) -> list[Note]:
-    """Swing, clip to the song, drop duplicates, sort by time."""
-    out: dict[tuple[int, float], Note] = {}
+    """Swing, clip to the song, drop duplicates (same pitch and onset: the loudest stays), sort by
+    time then pitch; times rounded to 1e-6 beat so the JSON stays readable."""
+    best: dict[tuple[float, int], tuple[float, int]] = {}
+    limit = hold_end - 1e-6
     for note in notes:
-        start, end = note.start_beat, note.end_beat
+        start, end = note.start_beat, note.start_beat + note.length_beats
         if swing > 0:
-            start, end = (
-                swing_position(start, swing, unit_beats=unit),
-                swing_position(end, swing, unit_beats=unit),
-            )
-        end = min(end, hold_end)
-        if start >= hold_end - 1e-6 or end - start < 0.02:
+            start = swing_position(start, swing, unit_beats=unit)
+            end = swing_position(end, swing, unit_beats=unit)
+        if end > hold_end:
+            end = hold_end
+        if start >= limit or end - start < 0.02:
             continue
-        pitch = min(127, max(0, note.pitch))
-        key = (pitch, round(start, 5))
-        clean = Note(pitch, round(start, 6), round(end - start, 6), note.velocity)
-        if key not in out or out[key].velocity < clean.velocity:
-            out[key] = clean
-    return sorted(out.values(), key=lambda n: (n.start_beat, n.pitch))
+        key = (round(start, 6), note.pitch)
+        previous = best.get(key)
+        if previous is None or previous[1] < note.velocity:
+            best[key] = (round(end - key[0], 6), note.velocity)
+    return [
+        Note(pitch, start, length, velocity) for (start, pitch), (length, velocity) in sorted(best.items())
+    ]
 
 
 __all__ = ["DEFAULT_DURATION_S", "compose"]

@@ -110,7 +110,7 @@ def fit_bars_and_tempo(
             tempo = min(high, max(low, preferred))
             ring = duration_s - beats * 60.0 / tempo
             cost = 20.0 * abs(tempo / tempo_bpm - 1.0) + 0.02 * abs(ring - 2.0)
-            cost += 0.0 if bars % 4 == 0 else 0.05 if bars % 2 == 0 else 0.15
+            cost += 0.0 if bars % 4 == 0 else 0.08 if bars % 2 == 0 else 0.25
             if best is None or cost < best[0]:
                 best = (cost, TempoFit(bars, tempo, ring))
         if best is not None:

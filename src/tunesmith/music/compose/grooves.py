@@ -16,6 +16,7 @@ from importlib import resources
 import numpy as np
 
 from tunesmith.errors import InvalidParameter
+from tunesmith.music.compose.humanize import Jitter
 from tunesmith.music.score import Note, Section
 from tunesmith.music.theory.meter import beats_per_bar
 
@@ -198,27 +199,29 @@ class DrumResult:
 _DEFAULT_PERCUSSION = "x.o.x.o.x.o.x.o."
 
 
-def _vel(base: int, energy: float, rng: np.random.Generator, *, spread: float = 5.0) -> int:
-    value = base * (0.78 + 0.28 * energy) + rng.normal(0.0, spread)
+def _vel(base: int, energy: float, jit: Jitter, *, spread: float = 5.0) -> int:
+    value = base * (0.78 + 0.28 * energy) + jit(spread)
     return int(min(127, max(1, round(value))))
 
 
-def _fill(style: str, start: float, length: float, energy: float, rng: np.random.Generator) -> list[Note]:
+def _fill(
+    style: str, start: float, length: float, energy: float, rng: np.random.Generator, jit: Jitter
+) -> list[Note]:
     """A fill over ``[start, start + length)`` beats in sixteenths."""
     notes: list[Note] = []
     steps = max(1, round(length / 0.25))
     if style == "snare_roll" or style == "build":
         for i in range(steps):
             vel = 60 + 60 * (i + 1) / steps
-            notes.append(Note(DRUM_KEYS["snare"], start + i * 0.25, 0.2, _vel(int(vel), energy, rng)))
+            notes.append(Note(DRUM_KEYS["snare"], start + i * 0.25, 0.2, _vel(int(vel), energy, jit)))
         return notes
     toms = ("tom_hi", "tom_hi", "tom_mid", "tom_mid", "tom_low", "tom_low", "floor", "floor")
     for i in range(steps):
         if i % 4 == 3 and rng.random() < 0.3:
             continue  # breathe: leave a gap now and then
         sound = toms[min(len(toms) - 1, i * len(toms) // steps)]
-        notes.append(Note(DRUM_KEYS[sound], start + i * 0.25, 0.22, _vel(100, energy, rng)))
-    notes.append(Note(DRUM_KEYS["kick"], start, 0.25, _vel(100, energy, rng)))
+        notes.append(Note(DRUM_KEYS[sound], start + i * 0.25, 0.22, _vel(100, energy, jit)))
+    notes.append(Note(DRUM_KEYS["kick"], start, 0.25, _vel(100, energy, jit)))
     return notes
 
 
@@ -242,6 +245,7 @@ def drum_parts(
     ``percussion_track``, else to the kit.
     """
     out = DrumResult()
+    jit = Jitter(rng)
     bar_beats = beats_per_bar(meter)
     total_bars = sections[-1].end_bar if sections else 0
     for index, (section, groove) in enumerate(zip(sections, grooves, strict=True)):
@@ -256,8 +260,8 @@ def drum_parts(
             bar_start = bar * bar_beats
             if bar == total_bars - 1 and bar > 0:
                 # The ending: one crash with the kick on the final downbeat, then the ring-out.
-                out.kit.append(Note(DRUM_KEYS["crash"], bar_start, bar_beats, _vel(120, 1.0, rng)))
-                out.kit.append(Note(DRUM_KEYS["kick"], bar_start, 1.0, _vel(118, 1.0, rng)))
+                out.kit.append(Note(DRUM_KEYS["crash"], bar_start, bar_beats, _vel(120, 1.0, jit)))
+                out.kit.append(Note(DRUM_KEYS["kick"], bar_start, 1.0, _vel(118, 1.0, jit)))
                 out.kicks.append(bar_start)
                 break
             last_bar = bar == section.end_bar - 1 and following is not None
@@ -277,10 +281,10 @@ def drum_parts(
                             DRUM_KEYS["snare"],
                             bar_start + i * step,
                             step * 0.8,
-                            _vel(int(60 + 60 * rise), energy, rng),
+                            _vel(int(60 + 60 * rise), energy, jit),
                         )
                     )
-                out.kit.append(Note(DRUM_KEYS["kick"], bar_start, 0.25, _vel(100, energy, rng)))
+                out.kit.append(Note(DRUM_KEYS["kick"], bar_start, 0.25, _vel(100, energy, jit)))
                 out.kicks.append(bar_start)
                 continue
             for sound, events in pattern.items():
@@ -289,7 +293,7 @@ def drum_parts(
                     if offset >= fill_from - 1e-9 and sound not in PERCUSSION_LINES:
                         continue
                     note = Note(
-                        DRUM_KEYS[sound], bar_start + offset, 0.2, _vel(STEP_VELOCITY[char], energy, rng)
+                        DRUM_KEYS[sound], bar_start + offset, 0.2, _vel(STEP_VELOCITY[char], energy, jit)
                     )
                     (out.percussion if to_perc else out.kit).append(note)
                     if sound in ("kick", "kick2"):
@@ -302,17 +306,17 @@ def drum_parts(
                             DRUM_KEYS["shaker"],
                             bar_start + offset,
                             0.2,
-                            _vel(STEP_VELOCITY[char] - 10, energy, rng),
+                            _vel(STEP_VELOCITY[char] - 10, energy, jit),
                         )
                     )
             if fill_from < bar_beats:
-                out.kit.extend(_fill(fill, bar_start + fill_from, bar_beats - fill_from, energy, rng))
+                out.kit.extend(_fill(fill, bar_start + fill_from, bar_beats - fill_from, energy, rng, jit))
                 out.kicks.append(bar_start + fill_from)
         if section.energy >= 0.45 and section.start_bar < total_bars - 1:
             downbeat = section.start_bar * bar_beats
-            out.kit.append(Note(DRUM_KEYS["crash"], downbeat, 2.0, _vel(112, energy, rng)))
+            out.kit.append(Note(DRUM_KEYS["crash"], downbeat, 2.0, _vel(112, energy, jit)))
             if downbeat not in out.kicks:
-                out.kit.append(Note(DRUM_KEYS["kick"], downbeat, 0.25, _vel(110, energy, rng)))
+                out.kit.append(Note(DRUM_KEYS["kick"], downbeat, 0.25, _vel(110, energy, jit)))
                 out.kicks.append(downbeat)
     out.kicks = sorted(set(out.kicks))
     return out

@@ -116,8 +116,13 @@ def _tonic(key: Key) -> ChordSpec:
 
 
 def progression_for(genre: Genre, kind: str, key: Key, rng: np.random.Generator) -> list[ChordSpec]:
-    """One progression for section ``kind`` (parsed in ``key``), chosen with ``rng``."""
-    candidates = genre.progressions.get(kind) or genre.progressions.get("default")
+    """One progression for section ``kind`` (parsed in ``key``), chosen with ``rng``.
+
+    The candidates come from the genre's table for the key's mode family
+    (``progressions_by_family["minor"/"major"]``) when it has one, else ``genre.progressions``.
+    """
+    table = genre.progressions_by_family.get("minor" if key.is_minor else "major") or genre.progressions
+    candidates = table.get(kind) or table.get("default")
     if not candidates:
         alias = {
             "pre_chorus": "verse",
@@ -129,7 +134,7 @@ def progression_for(genre: Genre, kind: str, key: Key, rng: np.random.Generator)
             "intro": "verse",
             "outro": "chorus",
         }
-        candidates = genre.progressions.get(alias.get(kind, "verse")) or FALLBACK_PROGRESSIONS[key.is_minor]
+        candidates = table.get(alias.get(kind, "verse")) or FALLBACK_PROGRESSIONS[key.is_minor]
     choice = candidates[int(rng.integers(len(candidates)))]
     numerals = split_progression(choice)
     if not numerals:

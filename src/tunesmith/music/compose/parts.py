@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tunesmith.errors import InvalidParameter
+from tunesmith.music.compose.humanize import Jitter
 from tunesmith.music.score import Chord, Note, Section
 from tunesmith.music.theory.chords import QUALITY_INTERVALS, chord_pcs
 from tunesmith.music.theory.keys import Key
@@ -182,11 +183,12 @@ def comp_part(
         figure_for(pattern, bar_beats)
     starts = [c.start_beat for c in chords]
     notes: list[Note] = []
+    jitter = Jitter(rng)
 
     def add(pitch: int, start: float, length: float, energy: float, scale: float) -> None:
-        vel = base_velocity * (0.7 + 0.35 * energy) * scale + rng.normal(0.0, 3.0)
+        vel = base_velocity * (0.7 + 0.35 * energy) * scale + jitter(3.0)
         pitch = min(127, max(0, pitch))
-        notes.append(Note(pitch, round(start, 6), round(max(0.05, length), 6), int(min(127, max(1, vel)))))
+        notes.append(Note(pitch, start, max(0.05, length), int(min(127, max(1, vel)))))
 
     for section, on in zip(sections, active, strict=True):
         if not on:
@@ -289,8 +291,10 @@ class _Scale:
         return self.base + 12 * (degree // 7) + self.key.intervals[degree % 7]
 
     def degree(self, pitch: int) -> int:
+        """The scale degree (counted from ``base``) whose pitch is nearest ``pitch``."""
+        octave = (pitch - self.base) // 12
         best, best_d = 0, 10**9
-        for d in range(0, 7 * 11):
+        for d in range(7 * octave - 1, 7 * octave + 8):
             dist = abs(self.pitch(d) - pitch)
             if dist < best_d:
                 best, best_d = d, dist
@@ -320,6 +324,7 @@ def melody_part(
     scale = _Scale(key, register)
     centre = (register[0] + register[1]) // 2
     notes: list[Note] = []
+    jitter = Jitter(rng)
     for section, on in zip(sections, active, strict=True):
         if not on:
             continue
@@ -372,9 +377,9 @@ def melody_part(
                     degree = scale.degree(pitch)
                 pitch = min(register[1], max(register[0], pitch))
                 accent = 1.0 if on_strong else 0.86
-                vel = (78 + 30 * section.energy) * accent + rng.normal(0.0, 3.0)
+                vel = (78 + 30 * section.energy) * accent + jitter(3.0)
                 gate = 0.92 if length <= 1.0 else 0.96
-                notes.append(Note(pitch, round(t, 6), round(length * gate, 6), int(min(127, max(1, vel)))))
+                notes.append(Note(pitch, t, length * gate, int(min(127, max(1, vel)))))
     return notes
 
 
@@ -390,6 +395,7 @@ def counter_part(
     """A counter line of guide tones: for each chord the 3rd or 7th nearest the previous note,
     held for the chord (soft, below a lead)."""
     notes: list[Note] = []
+    jitter = Jitter(rng)
     previous = (register[0] + register[1]) // 2
     for section, on in zip(sections, active, strict=True):
         if not on:
@@ -402,9 +408,9 @@ def counter_part(
             picked = intervals[1:2] + intervals[3:4]
             guides = {(chord.root_pc + i) % 12 for i in (picked or intervals[:1])}
             pitch = _nearest_chord_tone(previous, guides, register)
-            vel = int(min(127, max(1, 62 + 30 * section.energy + rng.normal(0.0, 3.0))))
+            vel = int(min(127, max(1, 62 + 30 * section.energy + jitter(3.0))))
             length = min(chord.end_beat, s1) - chord.start_beat
-            notes.append(Note(pitch, round(chord.start_beat, 6), round(length * 0.97, 6), vel))
+            notes.append(Note(pitch, chord.start_beat, length * 0.97, vel))
             previous = pitch
     return notes
 

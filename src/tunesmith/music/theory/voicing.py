@@ -30,39 +30,71 @@ def _required(pcs: tuple[int, ...], voices: int) -> tuple[frozenset[int], frozen
     return frozenset(keep[:voices]), allowed
 
 
+def _search(
+    candidates: list[int],
+    previous: tuple[int, ...] | None,
+    pcs: tuple[int, ...],
+    must: int,
+    voices: int,
+    centre: float,
+) -> tuple[int, ...] | None:
+    """The cheapest admissible voicing among ``candidates`` (``must`` is a pitch-class bitmask)."""
+    best: tuple[int, ...] | None = None
+    best_cost = float("inf")
+    led = previous is not None and len(previous) == voices
+    root = pcs[0]
+    for combo in combinations(candidates, voices):
+        if combo[-1] - combo[0] > MAX_SPAN:
+            continue
+        present = 0
+        for p in combo:
+            present |= 1 << (p % 12)
+        if present & must != must:
+            continue
+        ok = True
+        for a, b in pairwise(combo):
+            gap = b - a
+            # No semitone clashes; no seconds/thirds below C3 (muddy low clusters).
+            if gap == 1 or (gap < 3 and a < 48):
+                ok = False
+                break
+        if not ok:
+            continue
+        mean = sum(combo) / voices
+        if led:
+            assert previous is not None
+            cost = float(sum(abs(a - b) for a, b in zip(combo, previous, strict=True)))
+            cost += 0.15 * abs(mean - centre)
+        else:
+            cost = abs(mean - centre) + 0.3 * (combo[-1] - combo[0])
+        cost += 1.5 * (voices - present.bit_count())
+        if combo[0] % 12 != root:
+            cost += 0.75  # prefer the root at the bottom of the voicing, but not at any price
+        if cost < best_cost:
+            best_cost, best = cost, combo
+    return best
+
+
 @lru_cache(maxsize=65_536)
 def _voice_lead(
     previous: tuple[int, ...] | None, pcs: tuple[int, ...], low: int, high: int, voices: int
 ) -> tuple[int, ...]:
-    must, allowed = _required(pcs, voices)
-    candidates = [p for p in range(low, high + 1) if p % 12 in allowed]
-    if len(candidates) < voices:
-        candidates = [p for p in range(low - 12, high + 13) if p % 12 in allowed]
+    must_set, allowed = _required(pcs, voices)
+    must = 0
+    for pc in must_set:
+        must |= 1 << pc
     centre = (low + high) / 2.0
-    best: tuple[int, ...] | None = None
-    best_cost = float("inf")
-    for combo in combinations(candidates, voices):
-        if combo[-1] - combo[0] > MAX_SPAN:
-            continue
-        present = {p % 12 for p in combo}
-        if not must <= present:
-            continue
-        # Avoid muddy low clusters: no seconds/thirds below C3 between adjacent voices.
-        if any(b - a < 3 and a < 48 for a, b in pairwise(combo)):
-            continue
-        if any(b - a == 1 for a, b in pairwise(combo)):
-            continue
-        doubled = voices - len(present)
-        if previous is not None and len(previous) == voices:
-            cost = float(sum(abs(a - b) for a, b in zip(combo, previous, strict=True)))
-            cost += 0.15 * abs(sum(combo) / voices - centre)
-        else:
-            cost = abs(sum(combo) / voices - centre) + 0.3 * (combo[-1] - combo[0])
-        cost += 1.5 * doubled
-        if pcs and combo[0] % 12 != pcs[0]:
-            cost += 0.75  # prefer the root at the bottom of the voicing, but not at any price
-        if cost < best_cost:
-            best_cost, best = cost, combo
+    # Search near the previous voicing (or the register's centre) first: smooth voice leading
+    # rarely moves a voice more than a fourth, and it keeps the search small in wide registers.
+    if previous is not None:
+        lo, hi = max(low, previous[0] - 5), min(high, previous[-1] + 5)
+    else:
+        lo, hi = max(low, int(centre) - 10), min(high, int(centre) + 10)
+    best = _search([p for p in range(lo, hi + 1) if p % 12 in allowed], previous, pcs, must, voices, centre)
+    if best is None:
+        best = _search(
+            [p for p in range(low, high + 1) if p % 12 in allowed], previous, pcs, must, voices, centre
+        )
     if best is None:
         # Degenerate register: stack the tones upwards from the bottom of the register.
         start = low
