@@ -419,8 +419,9 @@ def test_meter(tags: str, meter: tuple[int, int], groove: str) -> None:
     style = resolve_style(tags)
     assert style.meter == meter
     assert style.genre.meter == meter
-    assert style.genre.grooves["verse"] in (groove, "none")
-    assert style.genre.grooves["chorus"] == groove
+    grooves = style.genre.grooves
+    assert grooves.get("verse", grooves["default"]) in (groove, "none")
+    assert grooves.get("chorus", grooves["default"]) == groove
     beats_per_bar = meter[0] * 4 / meter[1]
     assert style.genre.harmonic_rhythm_beats % beats_per_bar == 0
 
@@ -579,3 +580,11 @@ def test_word_salad_of_known_words(tags: list[str], negative: list[str]) -> None
     assert style.instruments
     names = [p.name for p in style.instruments]
     assert len(names) == len(set(names))
+
+
+def test_solo_other_instruments_get_a_melody_copy() -> None:
+    style = resolve_style("solo violin")
+    assert style.solo and style.genre.key == "classical"
+    assert {p.program for p in style.instruments} == {40}
+    assert roles(style) == {"counter", "lead"}
+    assert resolve_style("guzheng only").genre.key == "gufeng"

@@ -52,20 +52,6 @@ FILLS: tuple[str, ...] = ("toms", "snare_roll", "build", "none")
 METERS: tuple[tuple[int, int], ...] = ((4, 4), (3, 4), (6, 8), (12, 8))
 """The meters the composer's grooves implement."""
 MODE_FAMILIES: tuple[str, ...] = ("major", "minor")
-DEFAULT_ENERGY: dict[str, float] = {
-    "intro": 0.3,
-    "verse": 0.5,
-    "pre_chorus": 0.65,
-    "chorus": 0.85,
-    "post_chorus": 0.8,
-    "bridge": 0.6,
-    "breakdown": 0.35,
-    "drop": 1.0,
-    "solo": 0.8,
-    "instrumental": 0.7,
-    "outro": 0.35,
-}
-"""The energy arc a genre gets for the section kinds its file does not mention."""
 NUMERAL_RE = re.compile(
     r"^[b#]?(VII|VI|V|IV|III|II|I|vii|vi|v|iv|iii|ii|i)(°|o|dim|\+|aug|ø)?"
     r"(maj9|maj7|M7|m7b5|7sus4|sus2|sus4|sus|add9|dim7|13|11|9|7|6|5)?"
@@ -390,7 +376,7 @@ def _parse_progressions(raw: dict[str, Any], where: str) -> Progressions:
         out[kind] = tuple(parsed)
     if "default" not in out:
         raise StyleDataError(f"{where}: missing the 'default' list")
-    return {kind: out.get(kind, out["default"]) for kind in ("default", *SECTION_KINDS)}
+    return out
 
 
 def parse_progression_families(
@@ -510,10 +496,9 @@ def parse_genre(
         if kind != "default" and kind not in SECTION_KINDS:
             raise StyleDataError(f"{w('grooves')}: unknown section kind {kind!r}")
         grooves[kind] = _choice(groove, w(f"grooves.{kind}"), GROOVES, "groove")
-    grooves = {kind: grooves.get(kind, grooves["default"]) for kind in ("default", *SECTION_KINDS)}
     drum_kit = _kit(raw.get("drum_kit", 0), w("drum_kit"))
     energy_raw = _table(raw.get("energy", {}), w("energy"))
-    energy = dict(DEFAULT_ENERGY)
+    energy: dict[str, float] = {}
     for kind, value in energy_raw.items():
         if kind not in SECTION_KINDS:
             raise StyleDataError(f"{w('energy')}: unknown section kind {kind!r}")

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from tunesmith.errors import InvalidParameter
-from tunesmith.music.score import SECTION_KINDS, STEM_GROUPS, MixSettings
+from tunesmith.music.score import STEM_GROUPS, MixSettings
 from tunesmith.music.style.loader import (
     METERS,
     InstrumentEntry,
@@ -574,10 +574,7 @@ def resolve_style(tags: str, negative_tags: str = "") -> Style:
         tempo_bpm=tempo_range,
         modes=dict(mode_weights),
         progressions=primary.progressions_by_family.get(family, primary.progressions),
-        grooves=cast(
-            dict[str, Groove],
-            {k: grooves.get(k, grooves.get("default", "none")) for k in ("default", *SECTION_KINDS)},
-        ),
+        grooves=cast(dict[str, Groove], grooves),
         bass=cast(BassStyle, bass_style),
         drum_kit=drum_kit,
         instruments=tuple(parts),
