@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -79,3 +81,9 @@ def build_score(
 @pytest.fixture(scope="session")
 def small_score() -> Score:
     return build_score()
+
+
+@pytest.fixture(scope="session")
+def make_score() -> Callable[..., Score]:
+    """The :func:`build_score` factory (test modules cannot import conftest in importlib mode)."""
+    return build_score

@@ -50,8 +50,14 @@ def k_weighting_sos(sample_rate_hz: int) -> np.ndarray[Any, np.dtype[np.float64]
         alpha = math.sin(w0) / (2 * q)
         cos_w0 = math.cos(w0)
         a0 = 1 + alpha
-        return [(1 + cos_w0) / 2 / a0, -(1 + cos_w0) / a0, (1 + cos_w0) / 2 / a0, 1.0, -2 * cos_w0 / a0,
-                (1 - alpha) / a0]
+        return [
+            (1 + cos_w0) / 2 / a0,
+            -(1 + cos_w0) / a0,
+            (1 + cos_w0) / 2 / a0,
+            1.0,
+            -2 * cos_w0 / a0,
+            (1 - alpha) / a0,
+        ]
 
     return np.array([shelf(4.0, 1 / math.sqrt(2), 1500.0), highpass(0.5, 38.0)], dtype=np.float64)
 

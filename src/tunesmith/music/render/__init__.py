@@ -10,4 +10,12 @@ from tunesmith.music.render.mix import MixResult, mix_tracks
 from tunesmith.music.render.song import RenderedSong, render_song
 from tunesmith.music.render.synth import find_soundfont, render_tracks
 
-__all__ = ["MixResult", "RenderedSong", "find_soundfont", "master", "mix_tracks", "render_song", "render_tracks"]
+__all__ = [
+    "MixResult",
+    "RenderedSong",
+    "find_soundfont",
+    "master",
+    "mix_tracks",
+    "render_song",
+    "render_tracks",
+]

@@ -37,16 +37,51 @@ _FAMILIES: dict[str, tuple[float, float, float]] = {
     "asian": (0.98, 0.6, 0.75),
 }
 _KEYWORDS: tuple[tuple[str, str], ...] = (
-    ("metal", "metal"), ("punk", "rock"), ("rock", "rock"), ("grunge", "rock"), ("indie", "rock"),
-    ("house", "electronic"), ("techno", "electronic"), ("edm", "electronic"), ("trance", "electronic"),
-    ("dubstep", "electronic"), ("drum", "electronic"), ("synth", "electronic"), ("electro", "electronic"),
-    ("chiptune", "electronic"), ("disco", "pop"), ("lo-fi", "lofi"), ("lofi", "lofi"), ("hip", "hiphop"),
-    ("trap", "hiphop"), ("rap", "hiphop"), ("r&b", "rnb"), ("rnb", "rnb"), ("soul", "rnb"), ("funk", "rnb"),
-    ("gospel", "rnb"), ("jazz", "jazz"), ("bossa", "latin"), ("blues", "jazz"), ("country", "folk"),
-    ("folk", "folk"), ("acoustic", "folk"), ("reggae", "latin"), ("latin", "latin"), ("afro", "latin"),
-    ("salsa", "latin"), ("classical", "classical"), ("orchestral", "classical"), ("cinematic", "classical"),
-    ("piano", "classical"), ("ambient", "ambient"), ("chinese", "asian"), ("gufeng", "asian"),
-    ("k-pop", "pop"), ("j-pop", "pop"), ("pop", "pop"),
+    ("metal", "metal"),
+    ("punk", "rock"),
+    ("rock", "rock"),
+    ("grunge", "rock"),
+    ("indie", "rock"),
+    ("house", "electronic"),
+    ("techno", "electronic"),
+    ("edm", "electronic"),
+    ("trance", "electronic"),
+    ("dubstep", "electronic"),
+    ("drum", "electronic"),
+    ("synth", "electronic"),
+    ("electro", "electronic"),
+    ("chiptune", "electronic"),
+    ("disco", "pop"),
+    ("lo-fi", "lofi"),
+    ("lofi", "lofi"),
+    ("hip", "hiphop"),
+    ("trap", "hiphop"),
+    ("rap", "hiphop"),
+    ("r&b", "rnb"),
+    ("rnb", "rnb"),
+    ("soul", "rnb"),
+    ("funk", "rnb"),
+    ("gospel", "rnb"),
+    ("jazz", "jazz"),
+    ("bossa", "latin"),
+    ("blues", "jazz"),
+    ("country", "folk"),
+    ("folk", "folk"),
+    ("acoustic", "folk"),
+    ("reggae", "latin"),
+    ("latin", "latin"),
+    ("afro", "latin"),
+    ("salsa", "latin"),
+    ("classical", "classical"),
+    ("orchestral", "classical"),
+    ("cinematic", "classical"),
+    ("piano", "classical"),
+    ("ambient", "ambient"),
+    ("chinese", "asian"),
+    ("gufeng", "asian"),
+    ("k-pop", "pop"),
+    ("j-pop", "pop"),
+    ("pop", "pop"),
 )
 _DARK_MOODS = ("dark", "sad", "melancholic", "angry", "aggressive", "mysterious", "tense", "lonely", "epic")
 _BRIGHT_MOODS = ("happy", "uplifting", "energetic", "playful", "romantic", "hopeful", "euphoric", "sunny")
@@ -110,7 +145,9 @@ def draw_cover(score: Score, *, size_px: int = 1024, with_title: bool = True) ->
         r = np.sqrt((x - cx) ** 2 + (y - cy) ** 2)
         pattern = 0.5 + 0.5 * np.cos(r * float(rng.uniform(30, 70)))
     elif style == 1:  # waves
-        pattern = 0.5 + 0.5 * np.sin(x * float(rng.uniform(8, 20)) + np.sin(y * float(rng.uniform(3, 9))) * 2.5)
+        pattern = 0.5 + 0.5 * np.sin(
+            x * float(rng.uniform(8, 20)) + np.sin(y * float(rng.uniform(3, 9))) * 2.5
+        )
     else:  # diagonal bands
         pattern = 0.5 + 0.5 * np.sin((x + y * float(rng.uniform(0.3, 2.0))) * float(rng.uniform(15, 40)))
     accent = np.array(colours[3], dtype=np.float32)
@@ -125,11 +162,11 @@ def draw_cover(score: Score, *, size_px: int = 1024, with_title: bool = True) ->
     for _ in range(int(rng.integers(2, 5))):  # crisp geometric accents
         x0, y0 = (rng.uniform(0.05, 0.8, size=2) * n).astype(int)
         extent = int(rng.uniform(0.08, 0.3) * n)
-        colour = colours[int(rng.integers(2, len(colours)))]
+        stroke = colours[int(rng.integers(2, len(colours)))]
         if rng.random() < 0.5:
-            draw.ellipse((x0, y0, x0 + extent, y0 + extent), outline=colour, width=max(2, n // 180))
+            draw.ellipse((x0, y0, x0 + extent, y0 + extent), outline=stroke, width=max(2, n // 180))
         else:
-            draw.line((x0, y0, x0 + extent, y0 - extent // 2), fill=colour, width=max(2, n // 160))
+            draw.line((x0, y0, x0 + extent, y0 - extent // 2), fill=stroke, width=max(2, n // 160))
 
     if with_title and score.title.strip():
         font = ImageFont.load_default(size=max(16, n // 16))

@@ -14,6 +14,7 @@ target and the true peak is below the ceiling; a final trim guarantees the ceili
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -74,19 +75,34 @@ def master(
     return AudioBuffer(_loudness_and_limit(x, rate, target_lufs, ceiling_dbtp), rate)
 
 
-def _tone_and_glue(x: np.ndarray[Any, Any], rate: int, settings: MixSettings, quality: str) -> np.ndarray[Any, Any]:
+def _tone_and_glue(
+    x: np.ndarray[Any, Any], rate: int, settings: MixSettings, quality: str
+) -> np.ndarray[Any, Any]:
     plugins: list[Any] = [pb.HighpassFilter(25.0)]
     if quality != "draft":
         if abs(settings.low_end_db) > 0.05:
-            plugins.append(pb.LowShelfFilter(cutoff_frequency_hz=110.0, gain_db=float(np.clip(settings.low_end_db, -12, 12))))
+            plugins.append(
+                pb.LowShelfFilter(
+                    cutoff_frequency_hz=110.0, gain_db=float(np.clip(settings.low_end_db, -12, 12))
+                )
+            )
         if abs(settings.brightness_db) > 0.05:
-            plugins.append(pb.HighShelfFilter(cutoff_frequency_hz=8000.0,
-                                              gain_db=float(np.clip(settings.brightness_db, -12, 12))))
+            plugins.append(
+                pb.HighShelfFilter(
+                    cutoff_frequency_hz=8000.0, gain_db=float(np.clip(settings.brightness_db, -12, 12))
+                )
+            )
         amount = float(np.clip(settings.compression, 0.0, 1.0))
         if amount > 0.02:
-            plugins.append(pb.Compressor(threshold_db=-12.0 - 8.0 * amount, ratio=1.5 + 2.5 * amount,
-                                         attack_ms=20.0, release_ms=200.0))
-    result: np.ndarray[Any, Any] = pb.Pedalboard(plugins)(x, rate)
+            plugins.append(
+                pb.Compressor(
+                    threshold_db=-12.0 - 8.0 * amount,
+                    ratio=1.5 + 2.5 * amount,
+                    attack_ms=20.0,
+                    release_ms=200.0,
+                )
+            )
+    result: np.ndarray[Any, Any] = _chain(plugins)(x, rate)
     return result
 
 
@@ -100,7 +116,9 @@ def _width(x: np.ndarray[Any, Any], width: float) -> np.ndarray[Any, Any]:
     return np.stack([mid + side, mid - side]).astype(np.float32)
 
 
-def _loudness_and_limit(x: np.ndarray[Any, Any], rate: int, target_lufs: float, ceiling_dbtp: float) -> np.ndarray[Any, Any]:
+def _loudness_and_limit(
+    x: np.ndarray[Any, Any], rate: int, target_lufs: float, ceiling_dbtp: float
+) -> np.ndarray[Any, Any]:
     """Gain + true-peak limiting until loudness and ceiling both hold (see the module docstring).
 
     Inner iterations estimate the loudness of ``gain × limiter_gain × x`` from the K-weighted
@@ -122,7 +140,11 @@ def _loudness_and_limit(x: np.ndarray[Any, Any], rate: int, target_lufs: float, 
         for _ in range(_MAX_ITERATIONS):
             scale = 10 ** (gain_db / 20)
             gain = limiter_gain(x * np.float32(scale), rate, ceiling_linear=ceiling)
-            curve = energy * (scale * scale) if gain is None else energy * np.square(gain * scale, dtype=np.float64)
+            curve = (
+                energy * (scale * scale)
+                if gain is None
+                else energy * np.square(gain * scale, dtype=np.float64)
+            )
             estimate = gated_lufs(gating_blocks(curve, rate))
             if abs(estimate - target_lufs) <= 0.05 or gain_db > 60:
                 break
@@ -192,5 +214,18 @@ def limiter_gain(
     smooth = (cumulative[window + 1 :] - cumulative[:blocks]) / (window + 1)  # trailing mean
     smooth = np.minimum(smooth, 1.0)
     centres = np.arange(blocks) * _BLOCK + (_BLOCK - 1) / 2
-    gain: np.ndarray[Any, np.dtype[np.float32]] = np.interp(np.arange(frames), centres, smooth).astype(np.float32)
+    gain: np.ndarray[Any, np.dtype[np.float32]] = np.interp(np.arange(frames), centres, smooth).astype(
+        np.float32
+    )
     return gain
+
+
+def _chain(plugins: list[Any]) -> Callable[[np.ndarray[Any, Any], int], np.ndarray[Any, Any]]:
+    """Apply pedalboard plugins in order (what ``pedalboard.Pedalboard`` does)."""
+
+    def run(x: np.ndarray[Any, Any], rate: int) -> np.ndarray[Any, Any]:
+        for plugin in plugins:
+            x = np.asarray(plugin(x, rate), dtype=np.float32)
+        return x
+
+    return run

@@ -16,15 +16,15 @@ Per track, in order:
    (ducking from the kick onsets in the Score).
 4. **Pan** (constant power, centre at unity) and the **reverb send** (``Track.reverb_send``).
 
-Per group, the summed sends go through a reverb (``Score.mix.reverb_room``, returned at
-``Score.mix.reverb_wet``) and, when ``Score.mix.delay_beats`` > 0, a tempo-synced delay for the
-lead-ish roles. Groups run in a small thread pool (pedalboard releases the GIL).
+Per group, the summed sends go through a reverb (``Score.mix.reverb_room`` 0–1 maps to room sizes
+0.5–0.95, returned at 2.5 × ``Score.mix.reverb_wet``) and, when ``Score.mix.delay_beats`` > 0,
+a tempo-synced delay for the lead-ish roles. Groups run in a small thread pool (pedalboard releases the GIL).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,14 +39,28 @@ from tunesmith.music.score import STEM_GROUPS, Score, StemGroup, Track
 KNOWN_EFFECTS = ("drive", "chorus", "lofi", "sidechain")
 
 ROLE_LEVEL_DBFS: dict[str, float] = {
-    "drums": -17.0, "percussion": -24.0, "bass": -18.0, "chords": -22.0, "pad": -25.0,
-    "lead": -20.0, "arp": -24.0, "counter": -23.0, "fx": -26.0,
+    "drums": -17.0,
+    "percussion": -24.0,
+    "bass": -18.0,
+    "chords": -22.0,
+    "pad": -25.0,
+    "lead": -20.0,
+    "arp": -24.0,
+    "counter": -23.0,
+    "fx": -26.0,
 }
 """Target RMS (over the track's active frames) per role, before headroom and ``gain_db``."""
 
 ROLE_HIGHPASS_HZ: dict[str, float] = {
-    "drums": 0.0, "percussion": 200.0, "bass": 0.0, "chords": 120.0, "pad": 150.0,
-    "lead": 150.0, "arp": 180.0, "counter": 150.0, "fx": 100.0,
+    "drums": 0.0,
+    "percussion": 200.0,
+    "bass": 0.0,
+    "chords": 120.0,
+    "pad": 150.0,
+    "lead": 150.0,
+    "arp": 180.0,
+    "counter": 150.0,
+    "fx": 100.0,
 }
 """High-pass cut-off per role (0 = none): only bass and the kit own the low end."""
 
@@ -54,6 +68,8 @@ VOCAL_LEVEL_DBFS = -17.0
 _KICK_PITCHES = (35, 36)
 _DELAY_ROLES = ("lead", "counter", "arp")
 _ACTIVE_FLOOR_DB = -50.0
+_REVERB_RETURN_GAIN = 2.5
+"""Return level per unit of ``MixSettings.reverb_wet``: 0.25 → 0.625, a clearly audible room."""
 
 
 @dataclass
@@ -83,7 +99,9 @@ def mix_tracks(
     extra_stems = dict(extra_stems or {})
     for name in extra_stems:
         if name not in ("vocals", "backing_vocals"):
-            raise InvalidParameter("extra_stems may only hold 'vocals' and 'backing_vocals'.", field="extra_stems")
+            raise InvalidParameter(
+                "extra_stems may only hold 'vocals' and 'backing_vocals'.", field="extra_stems"
+            )
     rate, frames = _shape(score, track_audio, extra_stems)
     tracks = [t for t in score.tracks if t.notes and t.name in track_audio]
     for track in score.tracks:
@@ -99,7 +117,9 @@ def mix_tracks(
         group: StemGroup = "vocals" if name == "vocals" else "backing_vocals"
         groups.setdefault(group, []).append((None, audio))
 
-    def run_group(item: tuple[StemGroup, list[tuple[Track | None, AudioBuffer]]]) -> tuple[StemGroup, Any, dict[str, float]]:
+    def run_group(
+        item: tuple[StemGroup, list[tuple[Track | None, AudioBuffer]]],
+    ) -> tuple[StemGroup, Any, dict[str, float]]:
         group, members = item
         return (group, *_mix_group(score, members, rate, frames, headroom_db, kick_times_s, quality))
 
@@ -117,7 +137,9 @@ def mix_tracks(
     return MixResult(stems=stems, mix=AudioBuffer(total, rate), track_gains_db=gains)
 
 
-def _shape(score: Score, track_audio: dict[str, AudioBuffer], extra: dict[str, AudioBuffer]) -> tuple[int, int]:
+def _shape(
+    score: Score, track_audio: dict[str, AudioBuffer], extra: dict[str, AudioBuffer]
+) -> tuple[int, int]:
     buffers = list(track_audio.values()) + list(extra.values())
     if not buffers:
         raise InvalidParameter("Nothing to mix: no track audio.", field="track_audio")
@@ -168,10 +190,15 @@ def _mix_group(
         x = _stereo(audio, frames)
         if track is None:
             level, send, role, name = VOCAL_LEVEL_DBFS, 0.18, "vocal", "vocals"
-            x = pb.Pedalboard([pb.HighpassFilter(90.0), pb.Compressor(-20.0, 3.0, 5.0, 120.0)])(x, rate)
+            x = _chain([pb.HighpassFilter(90.0), pb.Compressor(-20.0, 3.0, 5.0, 120.0)])(x, rate)
             pan = 0.0
         else:
-            level, send, role, name = ROLE_LEVEL_DBFS.get(track.role, -22.0), track.reverb_send, track.role, track.name
+            level, send, role, name = (
+                ROLE_LEVEL_DBFS.get(track.role, -22.0),
+                track.reverb_send,
+                track.role,
+                track.name,
+            )
             x = _track_chain(score, track, x, rate, kick_times_s)
             pan = track.pan
         rms_db = _active_rms_db(x, rate)
@@ -191,11 +218,12 @@ def _mix_group(
     stem = dry
     if quality != "draft":
         if any_reverb and score.mix.reverb_wet > 0:
-            wet = _reverb(reverb_send, rate, float(np.clip(score.mix.reverb_room, 0.0, 1.0)), quality)
-            stem += wet * np.float32(np.clip(score.mix.reverb_wet, 0.0, 1.0))
+            room = 0.5 + 0.45 * float(np.clip(score.mix.reverb_room, 0.0, 1.0))
+            wet = _reverb(reverb_send, rate, room, quality)
+            stem += wet * np.float32(_REVERB_RETURN_GAIN * np.clip(score.mix.reverb_wet, 0.0, 1.0))
         if any_delay and score.mix.delay_beats > 0:
             delay_s = float(np.clip(score.mix.delay_beats * 60.0 / score.tempo_bpm, 0.02, 2.0))
-            delay = pb.Pedalboard([pb.Delay(delay_seconds=delay_s, feedback=0.3, mix=1.0), pb.LowpassFilter(4000.0)])
+            delay = _chain([pb.Delay(delay_seconds=delay_s, feedback=0.3, mix=1.0), pb.LowpassFilter(4000.0)])
             stem += delay(delay_send, rate) * np.float32(0.5)
     return np.ascontiguousarray(stem, dtype=np.float32), gains
 
@@ -247,7 +275,7 @@ def _track_chain(
     effects = set(track.effects) | ({"lofi"} if score.mix.lofi > 0.5 and track.role != "drums" else set())
     if "drive" in effects:
         if plugins:
-            x = pb.Pedalboard(plugins)(x, rate)
+            x = _chain(plugins)(x, rate)
         x = _drive(x, rate)
         plugins = []
     if "chorus" in effects:
@@ -260,31 +288,40 @@ def _track_chain(
             pb.Chorus(rate_hz=0.4, depth=0.15, centre_delay_ms=4.0, feedback=0.0, mix=1.0),  # tape wow
         ]
     if plugins:
-        x = pb.Pedalboard(plugins)(x, rate)
+        x = _chain(plugins)(x, rate)
     if "sidechain" in effects and kick_times_s.size:
         x = x * _duck_envelope(kick_times_s, x.shape[1], rate)[np.newaxis, :]
     return np.ascontiguousarray(x, dtype=np.float32)
 
 
-def _drive(x: np.ndarray[Any, Any], rate: int, *, drive_db: float = 24.0) -> np.ndarray[Any, Any]:
+def _drive(x: np.ndarray[Any, Any], rate: int, *, drive_db: float = 30.0) -> np.ndarray[Any, Any]:
     """Amp-style distortion: tighten (HPF 90 Hz), tanh saturation, cabinet low-pass 5.5 kHz."""
-    tight = pb.Pedalboard([pb.HighpassFilter(90.0)])(x, rate)
-    peak = float(np.abs(tight).max(initial=0.0))
-    if peak <= 0:
+    tight = _chain([pb.HighpassFilter(90.0)])(x, rate)
+    rms_db = _active_rms_db(tight, rate)
+    if rms_db <= -100:
         return tight
-    driven = np.tanh(tight * np.float32(10 ** (drive_db / 20) / max(peak, 1e-3) * 0.25)).astype(np.float32)
-    result: np.ndarray[Any, Any] = pb.Pedalboard([pb.LowpassFilter(5500.0)])(driven, rate)
+    pre_gain = 10 ** ((drive_db - 20.0 - rms_db) / 20)  # active RMS driven to drive_db − 20 dBFS
+    driven = np.tanh(tight * np.float32(pre_gain)).astype(np.float32)
+    result: np.ndarray[Any, Any] = _chain([pb.LowpassFilter(5500.0)])(driven, rate)
     return result
 
 
 def _kick_times(score: Score) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Onset times (s) of the kick drum in every drum track of the Score."""
-    beats = sorted({n.start_beat for t in score.tracks if t.is_drum for n in t.notes if n.pitch in _KICK_PITCHES})
+    beats = sorted(
+        {n.start_beat for t in score.tracks if t.is_drum for n in t.notes if n.pitch in _KICK_PITCHES}
+    )
     return np.array([score.seconds_at(b) for b in beats], dtype=np.float64)
 
 
-def _duck_envelope(kick_times_s: np.ndarray[Any, Any], frames: int, rate: int, *, depth_db: float = -9.0,
-                   release_s: float = 0.18) -> np.ndarray[Any, np.dtype[np.float32]]:
+def _duck_envelope(
+    kick_times_s: np.ndarray[Any, Any],
+    frames: int,
+    rate: int,
+    *,
+    depth_db: float = -9.0,
+    release_s: float = 0.18,
+) -> np.ndarray[Any, np.dtype[np.float32]]:
     """A gain curve that dips by ``depth_db`` at each kick and recovers exponentially."""
     floor = 10 ** (depth_db / 20)
     length = int(release_s * 2.5 * rate)
@@ -296,3 +333,14 @@ def _duck_envelope(kick_times_s: np.ndarray[Any, Any], frames: int, rate: int, *
             segment = reduction[start : start + length]
             np.maximum(segment, dip[: segment.shape[0]], out=segment)
     return (1.0 - reduction[:frames]).astype(np.float32)
+
+
+def _chain(plugins: list[Any]) -> Callable[[np.ndarray[Any, Any], int], np.ndarray[Any, Any]]:
+    """Apply pedalboard plugins in order (what ``pedalboard.Pedalboard`` does)."""
+
+    def run(x: np.ndarray[Any, Any], rate: int) -> np.ndarray[Any, Any]:
+        for plugin in plugins:
+            x = np.asarray(plugin(x, rate), dtype=np.float32)
+        return x
+
+    return run

@@ -64,7 +64,9 @@ def render_song(
 
     started = time.perf_counter()
     progress("master", 0, 1)
-    mastered = master(mixed.mix, score.mix, quality=quality, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+    mastered = master(
+        mixed.mix, score.mix, quality=quality, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp
+    )
     progress("master", 1, 1)
     times["master"] = time.perf_counter() - started
     return RenderedSong(stems=mixed.stems, mix=mixed.mix, master=mastered, stage_times_s=times)

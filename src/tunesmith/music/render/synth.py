@@ -101,7 +101,7 @@ def _new_voice(sample_rate_hz: int, program: int, *, is_drum: bool) -> Any:
 def _render_into(synth: Any, out: np.ndarray[Any, np.dtype[np.float32]], start: int, stop: int) -> None:
     """Render frames ``[start, stop)`` of interleaved stereo ``out`` (shape [frames, 2])."""
     if stop > start:
-        synth.render(memoryview(out[start:stop]).cast("B"), False)
+        synth.render(out[start:stop].data.cast("B"), False)
 
 
 def _note_spans(score: Score, track: Track, sample_rate_hz: int) -> list[tuple[int, int, int, int]]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from tunesmith.errors import InvalidParameter, JobFailed
 
+
 def make_video(cover_jpeg: bytes, audio: bytes, *, duration_s: float, audio_bitrate_kbps: int = 192) -> bytes:
     """MP4 bytes (H.264 still image + AAC) lasting ``duration_s`` seconds.
 
@@ -35,15 +36,41 @@ def make_video(cover_jpeg: bytes, audio: bytes, *, duration_s: float, audio_bitr
         frames = max(1, math.ceil(duration_s))
         rate = f"{frames * 1000}/{max(1, round(duration_s * 1000))}"
         command = [
-            ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
-            "-loop", "1", "-framerate", rate, "-i", str(root / "cover.jpg"),
-            "-i", str(root / "audio.bin"),
-            "-map", "0:v:0", "-map", "1:a:0",
-            "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p",
-            "-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage", "-r", rate,
-            "-frames:v", str(frames),
-            "-c:a", "aac", "-b:a", f"{audio_bitrate_kbps}k",
-            "-t", f"{duration_s:.3f}", "-movflags", "+faststart",
+            ffmpeg,
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-loop",
+            "1",
+            "-framerate",
+            rate,
+            "-i",
+            str(root / "cover.jpg"),
+            "-i",
+            str(root / "audio.bin"),
+            "-map",
+            "0:v:0",
+            "-map",
+            "1:a:0",
+            "-vf",
+            "scale=trunc(iw/2)*2:trunc(ih/2)*2,format=yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-tune",
+            "stillimage",
+            "-r",
+            rate,
+            "-c:a",
+            "aac",
+            "-b:a",
+            f"{audio_bitrate_kbps}k",
+            "-t",
+            f"{duration_s:.3f}",
+            "-movflags",
+            "+faststart",
             str(target),
         ]
         result = subprocess.run(command, capture_output=True, check=False, timeout=300)
