@@ -22,7 +22,7 @@ from tunesmith.music.progress import Progress, no_progress
 from tunesmith.music.render import render_song
 from tunesmith.music.render.cover import draw_cover
 from tunesmith.music.render.video import make_video
-from tunesmith.music.score import Score
+from tunesmith.music.score import Score, StemGroup
 from tunesmith.music.spec import SongSpec
 from tunesmith.music.style.tags import resolve_style
 
@@ -104,7 +104,7 @@ def sung_lyrics(score: Score) -> str:
 
 
 def _encode_all(
-    score: Score, master: AudioBuffer, stems: dict[str, AudioBuffer], *, with_video: bool
+    score: Score, master: AudioBuffer, stems: dict[StemGroup, AudioBuffer], *, with_video: bool
 ) -> dict[str, bytes]:
     """Encode every file of the bundle; codec work runs in threads (ffmpeg and libsndfile
     release the GIL), so the encoders overlap on two cores."""
