@@ -291,3 +291,20 @@ def test_rate_limit(tmp_path: Any, engine: Any) -> None:
             assert client.get("/api/v1/get-credits", headers=auth).status_code == 200
     finally:
         services.close()
+
+
+def test_description_mode_with_vocals_writes_lyrics(
+    client: TestClient, auth: dict[str, str], drain: Any, engine: Any
+) -> None:
+    body = {"mv": "sonic-v5", "gpt_description_prompt": "a happy song about summer at the beach", "seed": 5}
+    task_id = client.post("/api/v1/sonic/create", json=body, headers=auth).json()["task_id"]
+    assert [
+        c["lyrics"] for c in client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"]
+    ] == ["", ""]
+    drain()
+    clips = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"]
+    assert all(c["state"] == "succeeded" for c in clips)
+    assert all("[" in c["lyrics"] and c["lyrics"] != "[Instrumental]" for c in clips)
+    assert clips[0]["lyrics"] != clips[1]["lyrics"]  # seeds 5 and 6 write different lyrics
+    assert all(c["title"] and c["tags"] for c in clips)
+    assert all(spec.sings for spec in engine.calls)

@@ -134,3 +134,23 @@ def test_own_file_url_and_async_upload_with_webhook(
     poll = client.get(f"/api/v1/sonic/task/{answer['task_id']}", headers=auth).json()
     assert [c["clip_id"] for c in poll["data"]] == [answer["clip_id"]]
     assert poll["data"][0]["state"] == "succeeded"
+
+
+def test_upload_measures_tempo_and_key(client: TestClient, auth: dict[str, str]) -> None:
+    import numpy as np
+
+    from tunesmith.music.audio import AudioBuffer, encode_wav
+
+    rate = 22_050
+    t = np.arange(8 * rate) / rate
+    chord = sum(np.sin(2 * np.pi * f * t) for f in (220.0, 261.63, 329.63))  # A minor triad
+    envelope = np.exp(-8.0 * (t % 0.5))  # a hit every 0.5 s: 120 BPM
+    clicks = np.where((t % 0.5) < 0.01, 1.0, 0.0)
+    signal = (0.2 * chord * envelope + 0.3 * clicks).astype(np.float32)
+    wav = encode_wav(AudioBuffer.from_array(signal[None, :], rate))
+    clip_id = client.post("/api/v1/sonic/upload", headers=auth, files={"file": ("beat.wav", wav)}).json()[
+        "clip_id"
+    ]
+    meta = client.get(f"/api/v1/clips/{clip_id}", headers=auth).json()["data"]["metadata"]
+    assert abs(meta["tempo_bpm"] - 120.0) / 120.0 < 0.02
+    assert meta["key"] in {"A minor", "C major"}

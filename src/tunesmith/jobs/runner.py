@@ -20,6 +20,7 @@ from tunesmith.engines.base import EngineResult
 from tunesmith.errors import Cancelled, TunesmithError
 from tunesmith.jobs.context import Services
 from tunesmith.jobs.views import webhook_body
+from tunesmith.music.lyrics.write import write_lyrics
 from tunesmith.music.spec import SongSpec, make_spec
 from tunesmith.store.repos import Clip, Task, utcnow
 from tunesmith.webhooks.delivery import attempt
@@ -48,16 +49,31 @@ def _number(value: object, default: float) -> float:
 
 
 def spec_for(task: Task, clip: Clip) -> SongSpec:
-    """The SongSpec of one clip of a create task (seed = request seed + clip index)."""
+    """The SongSpec of one clip of a create task (seed = request seed + clip index).
+
+    In description mode (no lyrics sent, a ``gpt_description_prompt``) the lyrics, title and tags
+    are written from the description with the clip's seed (``tunesmith.music.lyrics.write``).
+    """
     req = task.request
+    seed = int(clip.seed or 0)
     instrumental = bool(req.get("make_instrumental"))
     lyrics = "" if instrumental else str(req.get("lyrics") or "")
-    tags = str(req.get("tags") or req.get("gpt_description_prompt") or "")
+    tags = str(req.get("tags") or "")
+    title = str(req.get("title") or "")
+    description = req.get("gpt_description_prompt")
+    if req.get("lyrics") is None and description:
+        written = write_lyrics(
+            str(description), duration_s=req.get("duration"), seed=seed, vocal_gender=req.get("vocal_gender")
+        )
+        tags = tags or written.tags
+        title = title or written.title
+        if not instrumental:
+            lyrics = written.lyrics_text
     return make_spec(
         tags=tags,
-        seed=int(clip.seed or 0),
+        seed=seed,
         negative_tags=str(req.get("negative_tags") or ""),
-        title=str(req.get("title") or ""),
+        title=title,
         lyrics=lyrics,
         instrumental=instrumental,
         duration_s=req.get("duration"),

@@ -61,12 +61,6 @@ def lyrics_format_ok(lyrics: str) -> bool:
     return any(not _SECTION_TAG.match(line) for line in lines)
 
 
-def _words_module_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("tunesmith.music.lyrics.write") is not None
-
-
 def _check_queue(services: Services) -> None:
     if services.store.count_pending() >= services.settings.queue.max_pending:
         raise ServiceUnavailable("Server is busy. Retry after 30 seconds.", retry_after_s=30)
@@ -88,12 +82,6 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
         if not (req.gpt_description_prompt or "").strip():
             raise InvalidParameter(
                 "The 'gpt_description_prompt' field is required when custom_mode = false.",
-                field="gpt_description_prompt",
-            )
-        if not req.make_instrumental and not _words_module_available():
-            raise InvalidParameter(
-                "Description mode with vocals is not available on this server yet: send lyrics with "
-                "custom_mode = true, or set make_instrumental = true.",
                 field="gpt_description_prompt",
             )
     sings = req.custom_mode and not req.make_instrumental

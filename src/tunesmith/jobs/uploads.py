@@ -1,14 +1,12 @@
 """Uploads (API.md §4.3, §12): fetch or receive audio, check size and duration, decode, store
 the original bytes plus a WAV and an MP3, and record an ``origin: upload`` clip.
 
-The clip's duration is measured; tempo and key are filled when the analysis modules
-(``tunesmith.music.analyze``) provide them.
+The clip's duration is measured; tempo and key are estimated with ``tunesmith.music.analyze``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
 import posixpath
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +18,8 @@ import structlog
 from tunesmith.errors import InsufficientCredits, InvalidParameter, PayloadTooLarge
 from tunesmith.jobs.context import Services
 from tunesmith.jobs.runner import after_finish
+from tunesmith.music.analyze.key import estimate_key
+from tunesmith.music.analyze.tempo import estimate_tempo
 from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, AudioBuffer, decode_audio, encode_mp3, encode_wav
 from tunesmith.music.bundle import MIX_MP3, MIX_WAV
 from tunesmith.store.repos import ApiKey, Clip, NewClip, Task, new_id
@@ -79,27 +79,18 @@ def _own_file(services: Services, rest: str) -> bytes:
 
 
 def _analysis(audio: AudioBuffer) -> tuple[float | None, str | None]:
-    """Tempo (BPM) and key name from ``tunesmith.music.analyze`` when those modules exist."""
+    """Estimated tempo (BPM, 2 decimals) and key name of an upload; None where analysis fails."""
     tempo: float | None = None
     key: str | None = None
     try:
-        tempo_mod: Any = importlib.import_module("tunesmith.music.analyze.tempo")
-        fn = getattr(tempo_mod, "estimate_tempo", None)
-        if fn is not None:
-            value = fn(audio)
-            tempo = float(getattr(value, "tempo_bpm", value))
-    except Exception:
-        tempo = None
+        tempo = round(float(estimate_tempo(audio).tempo_bpm), 2)
+    except Exception as exc:  # analysis is best effort; the upload itself succeeded
+        log.info("upload.tempo_failed", error=str(exc))
     try:
-        key_mod: Any = importlib.import_module("tunesmith.music.analyze.key")
-        fn = getattr(key_mod, "estimate_key", None)
-        if fn is not None:
-            value = fn(audio)
-            found = getattr(value, "key", value)
-            key = str(getattr(found, "name", found))
-    except Exception:
-        key = None
-    return (None if tempo is None else round(tempo, 2)), key
+        key = estimate_key(audio).name
+    except Exception as exc:
+        log.info("upload.key_failed", error=str(exc))
+    return tempo, key
 
 
 def upload(services: Services, key: ApiKey, req: UploadRequest) -> tuple[Clip, Task | None]:
