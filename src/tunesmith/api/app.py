@@ -21,6 +21,7 @@ from tunesmith.api.metrics import HttpMetrics
 from tunesmith.api.routes import native, public, sonic
 from tunesmith.jobs.context import Services, build_services
 from tunesmith.settings import Settings, load_settings
+from tunesmith.web.routes import router as playground_router
 
 log = structlog.get_logger(__name__)
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(sonic.router)
     app.include_router(native.router)
     app.include_router(public.router)
+    app.include_router(playground_router)  # the playground page at / (tunesmith.web)
     app.add_middleware(RequestMiddleware, metrics=app.state.http_metrics)
     return app
 
