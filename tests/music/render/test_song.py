@@ -93,3 +93,12 @@ def test_other_targets_and_silence(song: RenderedSong) -> None:
     with pytest.raises(InvalidParameter) as info:
         master(song.mix, MixSettings(), target_lufs=5.0)
     assert info.value.field == "target_lufs"
+
+
+def test_streaming_mix_equals_mixing_after_synthesis(score: Score, song: RenderedSong) -> None:
+    from tunesmith.music.render import mix_tracks, render_tracks
+
+    separate = mix_tracks(score, render_tracks(score))
+    assert list(separate.stems) == list(song.stems)
+    assert all(np.array_equal(separate.stems[g].samples, song.stems[g].samples) for g in song.stems)
+    assert np.array_equal(separate.mix.samples, song.mix.samples)

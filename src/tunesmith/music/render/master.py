@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pedalboard as pb
+from pedalboard import Pedalboard  # type: ignore[attr-defined]
 from scipy.ndimage import minimum_filter1d
 from scipy.signal import lfilter
 
@@ -116,42 +117,75 @@ def _width(x: np.ndarray[Any, Any], width: float) -> np.ndarray[Any, Any]:
     return np.stack([mid + side, mid - side]).astype(np.float32)
 
 
+class _BlockPeaks:
+    """Per 64-frame block, the 4×-oversampled peak of ``x`` (max over channels), computed lazily.
+
+    Scaling ``x`` scales every peak, so one instance serves every gain the loop tries: only
+    blocks whose cheap bound can reach the (scaled) ceiling are ever interpolated.
+    """
+
+    def __init__(self, x: np.ndarray[Any, Any]) -> None:
+        self.x = x
+        self.bounds = np.max([block_peak_bounds(channel) for channel in x], axis=0)
+        self.peaks = np.zeros_like(self.bounds)  # exact where known, else 0
+        self.known = np.zeros(self.bounds.shape, dtype=bool)
+        self.padded: list[np.ndarray[Any, np.dtype[np.float64]]] = []
+
+    def above(self, level: float) -> tuple[np.ndarray[Any, np.dtype[np.int64]], np.ndarray[Any, Any]]:
+        """Blocks whose oversampled peak exceeds ``level`` (unscaled units) and those peaks."""
+        candidates = np.nonzero(self.bounds > level)[0]
+        todo = candidates[~self.known[candidates]]
+        if todo.size:
+            if not self.padded:
+                self.padded = [pad_for_peaks(channel) for channel in self.x]
+            for start in range(0, todo.size, 8192):
+                chunk = todo[start : start + 8192].astype(np.int64)
+                peaks = np.max(
+                    [oversampled_peaks(p, chunk * _BLOCK).max(axis=1) for p in self.padded], axis=0
+                )
+                self.peaks[chunk] = peaks
+                self.known[chunk] = True
+        hits = candidates[self.peaks[candidates] > level]
+        return hits.astype(np.int64), self.peaks[hits]
+
+
 def _loudness_and_limit(
     x: np.ndarray[Any, Any], rate: int, target_lufs: float, ceiling_dbtp: float
 ) -> np.ndarray[Any, Any]:
     """Gain + true-peak limiting until loudness and ceiling both hold (see the module docstring).
 
-    Inner iterations estimate the loudness of ``gain × limiter_gain × x`` from the K-weighted
-    energy of ``x`` computed once (the limiter gain varies slowly, so it commutes with the
-    K-weighting to within a few hundredths of a LU); each outer pass then measures exactly.
+    The inner loop works at block rate: it estimates the loudness of ``gain × limiter × x`` from
+    the K-weighted energy of ``x`` per block (computed once; the limiter gain varies slowly, so it
+    commutes with the K-weighting to within a few hundredths of a LU). Each outer pass renders
+    the result and measures loudness and true peak exactly.
     """
+    frames = x.shape[1]
+    blocks = -(-frames // _BLOCK)
     energy = weighted_energy(AudioBuffer(x, rate))
+    padded_energy = np.zeros(blocks * _BLOCK)
+    padded_energy[:frames] = energy
+    block_energy = padded_energy.reshape(blocks, _BLOCK).sum(axis=1)
     loudness = gated_lufs(gating_blocks(energy, rate))
     if not math.isfinite(loudness):
         return x
+    peaks = _BlockPeaks(x)
     gain_db = target_lufs - loudness
     margin_db = 0.25
     y = x
-    scale = 1.0
-    gain: np.ndarray[Any, np.dtype[np.float32]] | None = None
     true_peak = float("inf")
     for _ in range(4):
         ceiling = 10 ** ((ceiling_dbtp - margin_db) / 20)
+        block_gain = np.ones(blocks)
+        scale = 1.0
         for _ in range(_MAX_ITERATIONS):
             scale = 10 ** (gain_db / 20)
-            gain = limiter_gain(x * np.float32(scale), rate, ceiling_linear=ceiling)
-            curve = (
-                energy * (scale * scale)
-                if gain is None
-                else energy * np.square(gain * scale, dtype=np.float64)
-            )
-            estimate = gated_lufs(gating_blocks(curve, rate))
+            hits, hit_peaks = peaks.above(ceiling / scale)
+            block_gain = _smooth_gain(hits, ceiling / (scale * hit_peaks), blocks, rate)
+            estimate = _block_lufs(block_energy * np.square(block_gain * scale), rate)
             if abs(estimate - target_lufs) <= 0.05 or gain_db > 60:
                 break
             gain_db += target_lufs - estimate
-        y = x * np.float32(scale)
-        if gain is not None:
-            y *= gain[np.newaxis, :]
+        y = x * _expand(block_gain * scale, frames)[np.newaxis, :]
         true_peak = true_peak_dbtp(AudioBuffer(y, rate))
         if true_peak > ceiling_dbtp - 0.02:
             margin_db += true_peak - (ceiling_dbtp - 0.02) + 0.05
@@ -165,43 +199,35 @@ def _loudness_and_limit(
     return np.ascontiguousarray(y, dtype=np.float32)
 
 
-def limit(x: np.ndarray[Any, Any], rate: int, *, ceiling_linear: float) -> np.ndarray[Any, Any]:
-    """``x`` ([channels, frames]) through the look-ahead true-peak limiter (see :func:`limiter_gain`)."""
-    gain = limiter_gain(x, rate, ceiling_linear=ceiling_linear)
-    if gain is None:
-        return x
-    result: np.ndarray[Any, Any] = x * gain[np.newaxis, :]
-    return result
+def _block_lufs(block_energy: np.ndarray[Any, Any], rate: int) -> float:
+    """BS.1770 gating over per-block energies (gating-block edges rounded to 64 frames)."""
+    cumulative = np.concatenate([[0.0], np.cumsum(block_energy)])
+    frames = block_energy.shape[0] * _BLOCK
+    count = round((frames / rate - 0.4) / 0.1) + 1
+    if count < 1:
+        return float("-inf")
+    j = np.arange(count)
+    lower = np.round(0.1 * j * rate / _BLOCK).astype(np.int64)
+    upper = np.minimum(np.round((0.1 * j + 0.4) * rate / _BLOCK).astype(np.int64), block_energy.shape[0])
+    return gated_lufs((cumulative[upper] - cumulative[lower]) / (0.4 * rate))
 
 
-def limiter_gain(
-    x: np.ndarray[Any, Any],
+def _smooth_gain(
+    hits: np.ndarray[Any, np.dtype[np.int64]],
+    hit_gain: np.ndarray[Any, Any],
+    blocks: int,
     rate: int,
     *,
-    ceiling_linear: float,
     attack_s: float = 0.003,
     release_s: float = 0.08,
-) -> np.ndarray[Any, np.dtype[np.float32]] | None:
-    """Per-frame gain (float32, ≤ 1) that limits ``x`` to ``ceiling_linear``; ``None`` if none needed.
-
-    The gain never exceeds the block-wise requirement (oversampled peaks), so the limited
-    signal's true peak is at the ceiling up to the small effect of the gain curve on
-    interpolation (the caller keeps a margin and re-measures).
-    """
-    frames = x.shape[1]
-    blocks = -(-frames // _BLOCK)
+) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """Per-block limiter gain: ≤ the requirement of the block and its neighbours, with
+    look-ahead attack (spread back over ``attack_s``) and exponential release."""
+    gain = np.ones(blocks, dtype=np.float64)
+    if hits.size == 0:
+        return gain
     required = np.ones(blocks, dtype=np.float64)
-    for channel in x:
-        candidates = np.nonzero(block_peak_bounds(channel) > ceiling_linear)[0]
-        if candidates.size == 0:
-            continue
-        padded = pad_for_peaks(channel)
-        for start in range(0, candidates.size, 8192):
-            chunk = candidates[start : start + 8192].astype(np.int64)
-            peaks = oversampled_peaks(padded, chunk * _BLOCK).max(axis=1)
-            np.minimum.at(required, chunk, np.minimum(1.0, ceiling_linear / np.maximum(peaks, 1e-12)))
-    if required.min() >= 1.0:
-        return None
+    required[hits] = np.minimum(1.0, hit_gain)
     needed = required.copy()
     needed[1:] = np.minimum(needed[1:], required[:-1])
     needed[:-1] = np.minimum(needed[:-1], required[1:])
@@ -212,20 +238,42 @@ def limiter_gain(
     released = np.minimum(released, held)
     cumulative = np.concatenate([[0.0], np.cumsum(np.concatenate([np.ones(window), released]))])
     smooth = (cumulative[window + 1 :] - cumulative[:blocks]) / (window + 1)  # trailing mean
-    smooth = np.minimum(smooth, 1.0)
-    centres = np.arange(blocks) * _BLOCK + (_BLOCK - 1) / 2
-    gain: np.ndarray[Any, np.dtype[np.float32]] = np.interp(np.arange(frames), centres, smooth).astype(
-        np.float32
-    )
-    return gain
+    result: np.ndarray[Any, np.dtype[np.float64]] = np.minimum(smooth, 1.0)
+    return result
+
+
+def _expand(block_gain: np.ndarray[Any, Any], frames: int) -> np.ndarray[Any, np.dtype[np.float32]]:
+    """Per-frame gain: linear interpolation between block centres (flat before the first and
+    after the last centre)."""
+    blocks = block_gain.shape[0]
+    nxt = np.concatenate([block_gain[1:], block_gain[-1:]])
+    prev = np.concatenate([block_gain[:1], block_gain[:-1]])
+    offset = (np.arange(_BLOCK) - (_BLOCK - 1) / 2) / _BLOCK  # −0.49 … +0.49 around the centre
+    right = np.maximum(offset, 0)[np.newaxis, :]
+    left = np.maximum(-offset, 0)[np.newaxis, :]
+    g = block_gain[:, np.newaxis]
+    curve = g + (nxt - block_gain)[:, np.newaxis] * right + (prev - block_gain)[:, np.newaxis] * left
+    result: np.ndarray[Any, np.dtype[np.float32]] = curve.astype(np.float32).reshape(blocks * _BLOCK)[:frames]
+    return result
+
+
+def limit(x: np.ndarray[Any, Any], rate: int, *, ceiling_linear: float) -> np.ndarray[Any, Any]:
+    """``x`` ([channels, frames]) through the look-ahead true-peak limiter at ``ceiling_linear``."""
+    frames = x.shape[1]
+    blocks = -(-frames // _BLOCK)
+    hits, hit_peaks = _BlockPeaks(x).above(ceiling_linear)
+    if hits.size == 0:
+        return x
+    gain = _expand(_smooth_gain(hits, ceiling_linear / hit_peaks, blocks, rate), frames)
+    result: np.ndarray[Any, Any] = x * gain[np.newaxis, :]
+    return result
 
 
 def _chain(plugins: list[Any]) -> Callable[[np.ndarray[Any, Any], int], np.ndarray[Any, Any]]:
-    """Apply pedalboard plugins in order (what ``pedalboard.Pedalboard`` does)."""
+    """A ``pedalboard.Pedalboard`` of ``plugins`` (processes block by block: cache friendly)."""
+    board = Pedalboard(plugins)
 
     def run(x: np.ndarray[Any, Any], rate: int) -> np.ndarray[Any, Any]:
-        for plugin in plugins:
-            x = np.asarray(plugin(x, rate), dtype=np.float32)
-        return x
+        return np.asarray(board(x, rate), dtype=np.float32)
 
     return run

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pedalboard as pb
+from pedalboard import Pedalboard  # type: ignore[attr-defined]
 
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.audio import AudioBuffer
@@ -93,78 +94,129 @@ def mix_tracks(
 
     ``extra_stems`` may carry ``"vocals"`` and/or ``"backing_vocals"`` dry audio from the singer;
     they get the vocal chain (high-pass, compression, level, reverb) and become their own stems.
-    Every output has the frame count of the track audio (``round(score.duration_s * rate)``).
-    ``quality="draft"`` skips the reverb and delay returns.
+    Every output has ``round(score.duration_s * rate)`` frames. ``quality="draft"`` skips the
+    reverb and delay returns.
     """
-    extra_stems = dict(extra_stems or {})
-    for name in extra_stems:
-        if name not in ("vocals", "backing_vocals"):
-            raise InvalidParameter(
-                "extra_stems may only hold 'vocals' and 'backing_vocals'.", field="extra_stems"
-            )
-    rate, frames = _shape(score, track_audio, extra_stems)
-    tracks = [t for t in score.tracks if t.notes and t.name in track_audio]
-    for track in score.tracks:
-        if track.notes and track.name not in track_audio:
-            raise InvalidParameter(f"No audio for track {track.name!r}.", field="track_audio")
-    headroom_db = 10 * math.log10(max(1.0, (len(tracks) + len(extra_stems)) / 4.0))
-    kick_times_s = _kick_times(score)
-
-    groups: dict[StemGroup, list[tuple[Track | None, AudioBuffer]]] = {}
-    for track in tracks:
-        groups.setdefault(track.group, []).append((track, track_audio[track.name]))
-    for name, audio in extra_stems.items():
-        group: StemGroup = "vocals" if name == "vocals" else "backing_vocals"
-        groups.setdefault(group, []).append((None, audio))
-
-    def run_group(
-        item: tuple[StemGroup, list[tuple[Track | None, AudioBuffer]]],
-    ) -> tuple[StemGroup, Any, dict[str, float]]:
-        group, members = item
-        return (group, *_mix_group(score, members, rate, frames, headroom_db, kick_times_s, quality))
-
-    ordered = [(g, groups[g]) for g in STEM_GROUPS if g in groups]
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(run_group, ordered))
-
-    stems: dict[StemGroup, AudioBuffer] = {}
-    gains: dict[str, float] = {}
-    total = np.zeros((2, frames), dtype=np.float32)
-    for group, samples, group_gains in results:
-        stems[group] = AudioBuffer(samples, rate)
-        total += samples
-        gains.update(group_gains)
-    return MixResult(stems=stems, mix=AudioBuffer(total, rate), track_gains_db=gains)
-
-
-def _shape(
-    score: Score, track_audio: dict[str, AudioBuffer], extra: dict[str, AudioBuffer]
-) -> tuple[int, int]:
-    buffers = list(track_audio.values()) + list(extra.values())
+    buffers = list(track_audio.values()) + list((extra_stems or {}).values())
     if not buffers:
         raise InvalidParameter("Nothing to mix: no track audio.", field="track_audio")
-    rate = buffers[0].sample_rate_hz
-    frames = round(score.duration_s * rate)
-    for audio in track_audio.values():
-        if audio.sample_rate_hz != rate:
+    mixer = StreamingMix(
+        score, sample_rate_hz=buffers[0].sample_rate_hz, extra_stems=extra_stems, quality=quality
+    )
+    try:
+        for name, audio in track_audio.items():
+            mixer.add(name, audio)
+        return mixer.result()
+    finally:
+        mixer.close()
+
+
+class StreamingMix:
+    """Mixes tracks as they arrive: a group is mixed (in a 2-thread pool) as soon as all of its
+    tracks are in, so :func:`.song.render_song` overlaps synthesis with mixing.
+
+    The result is identical to :func:`mix_tracks` whatever the arrival order. Call
+    :meth:`result` once every track with notes has been added; :meth:`close` always.
+    """
+
+    def __init__(
+        self,
+        score: Score,
+        *,
+        sample_rate_hz: int,
+        extra_stems: dict[str, AudioBuffer] | None = None,
+        quality: str = "standard",
+    ) -> None:
+        extra_stems = dict(extra_stems or {})
+        for name, audio in extra_stems.items():
+            if name not in ("vocals", "backing_vocals"):
+                raise InvalidParameter(
+                    "extra_stems may only hold 'vocals' and 'backing_vocals'.", field="extra_stems"
+                )
+            if audio.sample_rate_hz != sample_rate_hz:
+                raise InvalidParameter("extra_stems must have the tracks' sample rate.", field="extra_stems")
+        self.score = score
+        self.rate = sample_rate_hz
+        self.frames = round(score.duration_s * sample_rate_hz)
+        self.quality = quality
+        self.tracks = {t.name: t for t in score.tracks if t.notes}
+        self.headroom_db = 10 * math.log10(max(1.0, (len(self.tracks) + len(extra_stems)) / 4.0))
+        self.kick_times_s = _kick_times(score)
+        self.waiting: dict[StemGroup, set[str]] = {}
+        for track in self.tracks.values():
+            self.waiting.setdefault(track.group, set()).add(track.name)
+        self.members: dict[StemGroup, dict[str, tuple[Track | None, AudioBuffer]]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tunesmith-mix")
+        self.futures: dict[
+            StemGroup, Future[tuple[np.ndarray[Any, np.dtype[np.float32]], dict[str, float]]]
+        ] = {}
+        for name, audio in extra_stems.items():
+            group: StemGroup = "vocals" if name == "vocals" else "backing_vocals"
+            self.members[group] = {name: (None, audio)}
+            self._submit(group)
+
+    def add(self, name: str, audio: AudioBuffer) -> None:
+        """Add one track's dry audio (tracks without notes are ignored)."""
+        if audio.sample_rate_hz != self.rate:
             raise InvalidParameter("All track audio must share one sample rate.", field="track_audio")
-    for audio in extra.values():
-        if audio.sample_rate_hz != rate:
-            raise InvalidParameter("extra_stems must have the tracks' sample rate.", field="extra_stems")
-    return rate, frames
+        track = self.tracks.get(name)
+        if track is None:
+            return
+        self.members.setdefault(track.group, {})[name] = (track, audio)
+        waiting = self.waiting[track.group]
+        waiting.discard(name)
+        if not waiting and track.group not in self.futures:
+            self._submit(track.group)
 
+    def _submit(self, group: StemGroup) -> None:
+        # members in Score order, so the float sums do not depend on arrival order
+        order = {name: i for i, name in enumerate(self.tracks)}
+        members = [
+            self.members[group][n] for n in sorted(self.members[group], key=lambda n: order.get(n, -1))
+        ]
+        self.futures[group] = self.pool.submit(
+            _mix_group,
+            self.score,
+            members,
+            self.rate,
+            self.frames,
+            self.headroom_db,
+            self.kick_times_s,
+            self.quality,
+        )
 
-def _stereo(audio: AudioBuffer, frames: int) -> np.ndarray[Any, np.dtype[np.float32]]:
-    return np.array(audio.to_stereo().with_frames(frames).samples, dtype=np.float32, copy=True)
+    def result(self) -> MixResult:
+        """Wait for every group and return stems (in :data:`STEM_GROUPS` order) and their sum."""
+        missing = sorted(name for names in self.waiting.values() for name in names)
+        if missing:
+            raise InvalidParameter(f"No audio for track {missing[0]!r}.", field="track_audio")
+        stems: dict[StemGroup, AudioBuffer] = {}
+        gains: dict[str, float] = {}
+        total = np.zeros((2, self.frames), dtype=np.float32)
+        for group in STEM_GROUPS:
+            if group in self.futures:
+                samples, group_gains = self.futures[group].result()
+                stems[group] = AudioBuffer(samples, self.rate)
+                total += samples
+                gains.update(group_gains)
+        return MixResult(stems=stems, mix=AudioBuffer(total, self.rate), track_gains_db=gains)
+
+    def close(self) -> None:
+        """Release the worker threads (waits for groups already running)."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _active_rms_db(samples: np.ndarray[Any, Any], rate: int) -> float:
-    """RMS in dBFS over the 50 ms windows that are within 50 dB of the loudest one."""
-    hop = max(1, rate // 20)
-    usable = samples.shape[1] // hop * hop
+    """RMS in dBFS over the 50 ms windows that are within 50 dB of the loudest one.
+
+    Power is estimated from every 4th frame (an unbiased estimate, four times less work).
+    """
+    hop = max(1, rate // 80)  # 50 ms of every-4th-frame samples
+    sparse = samples[:, ::4]
+    usable = sparse.shape[1] // hop * hop
     if usable == 0:
         return -120.0
-    power = np.square(samples[:, :usable], dtype=np.float32).mean(axis=0).reshape(-1, hop).mean(axis=1)
+    power = np.square(sparse[:, :usable], dtype=np.float32).mean(axis=0).reshape(-1, hop).mean(axis=1)
     peak = float(power.max())
     if peak <= 1e-12:
         return -120.0
@@ -181,16 +233,17 @@ def _mix_group(
     kick_times_s: np.ndarray[Any, np.dtype[np.float64]],
     quality: str,
 ) -> tuple[np.ndarray[Any, np.dtype[np.float32]], dict[str, float]]:
-    dry = np.zeros((2, frames), dtype=np.float32)
-    reverb_send = np.zeros((2, frames), dtype=np.float32)
-    delay_send = np.zeros((2, frames), dtype=np.float32)
-    any_reverb = any_delay = False
+    dry: np.ndarray[Any, np.dtype[np.float32]] | None = None
+    reverb_send: np.ndarray[Any, np.dtype[np.float32]] | None = None
+    delay_send: np.ndarray[Any, np.dtype[np.float32]] | None = None
+    wants_reverb = quality != "draft" and score.mix.reverb_wet > 0
+    wants_delay = quality != "draft" and score.mix.delay_beats > 0
     gains: dict[str, float] = {}
     for track, audio in members:
-        x = _stereo(audio, frames)
+        source = audio.to_stereo().with_frames(frames).samples
         if track is None:
             level, send, role, name = VOCAL_LEVEL_DBFS, 0.18, "vocal", "vocals"
-            x = _chain([pb.HighpassFilter(90.0), pb.Compressor(-20.0, 3.0, 5.0, 120.0)])(x, rate)
+            x = _chain([pb.HighpassFilter(90.0), pb.Compressor(-20.0, 3.0, 5.0, 120.0)])(source, rate)
             pan = 0.0
         else:
             level, send, role, name = (
@@ -199,8 +252,10 @@ def _mix_group(
                 track.role,
                 track.name,
             )
-            x = _track_chain(score, track, x, rate, kick_times_s)
+            x = _track_chain(score, track, source, rate, kick_times_s)
             pan = track.pan
+        if x is source or np.shares_memory(x, source):
+            x = np.array(x, dtype=np.float32, copy=True)  # never scale the caller's buffer in place
         rms_db = _active_rms_db(x, rate)
         gain_db = 0.0 if rms_db <= -100 else level - headroom_db - rms_db + (track.gain_db if track else 0.0)
         gain_db = float(np.clip(gain_db, -40.0, 40.0))
@@ -208,23 +263,27 @@ def _mix_group(
         left, right = _pan_gains(pan)
         x[0] *= np.float32(10 ** (gain_db / 20) * left)
         x[1] *= np.float32(10 ** (gain_db / 20) * right)
-        dry += x
-        if send > 0.005:
+        if wants_reverb and send > 0.005:
+            if reverb_send is None:
+                reverb_send = np.zeros((2, frames), dtype=np.float32)
             reverb_send += x * np.float32(min(1.0, send))
-            any_reverb = True
-        if role in _DELAY_ROLES or role == "vocal":
+        if wants_delay and role in (*_DELAY_ROLES, "vocal"):
+            if delay_send is None:
+                delay_send = np.zeros((2, frames), dtype=np.float32)
             delay_send += x * np.float32(0.35)
-            any_delay = True
-    stem = dry
-    if quality != "draft":
-        if any_reverb and score.mix.reverb_wet > 0:
-            room = 0.5 + 0.45 * float(np.clip(score.mix.reverb_room, 0.0, 1.0))
-            wet = _reverb(reverb_send, rate, room, quality)
-            stem += wet * np.float32(_REVERB_RETURN_GAIN * np.clip(score.mix.reverb_wet, 0.0, 1.0))
-        if any_delay and score.mix.delay_beats > 0:
-            delay_s = float(np.clip(score.mix.delay_beats * 60.0 / score.tempo_bpm, 0.02, 2.0))
-            delay = _chain([pb.Delay(delay_seconds=delay_s, feedback=0.3, mix=1.0), pb.LowpassFilter(4000.0)])
-            stem += delay(delay_send, rate) * np.float32(0.5)
+        if dry is None:
+            dry = x
+        else:
+            dry += x
+    stem: np.ndarray[Any, Any] = dry if dry is not None else np.zeros((2, frames), dtype=np.float32)
+    if reverb_send is not None:
+        room = 0.5 + 0.45 * float(np.clip(score.mix.reverb_room, 0.0, 1.0))
+        wet = _reverb(reverb_send, rate, room, quality)
+        stem += wet * np.float32(_REVERB_RETURN_GAIN * float(np.clip(score.mix.reverb_wet, 0.0, 1.0)))
+    if delay_send is not None:
+        delay_s = float(np.clip(score.mix.delay_beats * 60.0 / score.tempo_bpm, 0.02, 2.0))
+        delay = _chain([pb.Delay(delay_seconds=delay_s, feedback=0.3, mix=1.0), pb.LowpassFilter(4000.0)])
+        stem += delay(delay_send, rate) * np.float32(0.5)
     return np.ascontiguousarray(stem, dtype=np.float32), gains
 
 
@@ -244,7 +303,8 @@ def _reverb(send: np.ndarray[Any, Any], rate: int, room: float, quality: str) ->
     half = send[:, 0:even:2] + send[:, 1:even:2]
     half *= np.float32(0.5)
     wet = reverb(half, rate // 2)
-    full = np.zeros_like(send)
+    full = np.empty_like(send)
+    full[:, even - 1 :] = wet[:, -1:]  # the last odd frame (and a trailing one when frames is odd)
     full[:, 0:even:2] = wet
     full[:, 1 : even - 1 : 2] = wet[:, :-1]
     full[:, 1 : even - 1 : 2] += wet[:, 1:]
@@ -336,11 +396,10 @@ def _duck_envelope(
 
 
 def _chain(plugins: list[Any]) -> Callable[[np.ndarray[Any, Any], int], np.ndarray[Any, Any]]:
-    """Apply pedalboard plugins in order (what ``pedalboard.Pedalboard`` does)."""
+    """A ``pedalboard.Pedalboard`` of ``plugins`` (processes block by block: cache friendly)."""
+    board = Pedalboard(plugins)
 
     def run(x: np.ndarray[Any, Any], rate: int) -> np.ndarray[Any, Any]:
-        for plugin in plugins:
-            x = np.asarray(plugin(x, rate), dtype=np.float32)
-        return x
+        return np.asarray(board(x, rate), dtype=np.float32)
 
     return run

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from tunesmith.music.audio import AudioBuffer
 from tunesmith.music.progress import Progress, no_progress
 from tunesmith.music.render.master import master
-from tunesmith.music.render.mix import mix_tracks
-from tunesmith.music.render.synth import render_tracks
+from tunesmith.music.render.mix import StreamingMix
+from tunesmith.music.render.synth import iter_render_tracks
 from tunesmith.music.score import Score, StemGroup
 
 
@@ -20,7 +20,8 @@ class RenderedSong:
     ``stems``: unmastered stereo audio per stem group the Score uses (plus any extra vocal stems).
     ``mix``: the unmastered mix, exactly the sum of ``stems``. ``master``: the mastered stereo mix
     (−14 LUFS, ≤ −1 dBTP by default). All have ``round(score.duration_s * sample_rate_hz)`` frames.
-    ``stage_times_s``: wall seconds per stage (``synth``, ``mix``, ``master``).
+    ``stage_times_s``: wall seconds per stage (``synth``, ``mix``, ``master``); mixing overlaps
+    synthesis, so ``mix`` counts only the wait after the last track was synthesised.
     """
 
     stems: dict[StemGroup, AudioBuffer]
@@ -47,20 +48,24 @@ def render_song(
     """
     times: dict[str, float] = {}
     started = time.perf_counter()
-    progress("render", 0, len(score.tracks))
-    tracks = render_tracks(
-        score,
-        sample_rate_hz=sample_rate_hz,
-        quality=quality,
-        on_track=lambda done, total: progress("render", done, total),
-    )
-    times["synth"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    progress("mix", 0, 1)
-    mixed = mix_tracks(score, tracks, extra_stems, quality=quality)
+    total = len(score.tracks)
+    progress("render", 0, total)
+    tracks = iter_render_tracks(score, sample_rate_hz=sample_rate_hz, quality=quality)
+    mixer = StreamingMix(score, sample_rate_hz=sample_rate_hz, extra_stems=extra_stems, quality=quality)
+    try:
+        # each group is mixed in a worker thread as soon as its last track is synthesised, so
+        # mixing (pedalboard releases the GIL) overlaps the synthesis of the remaining tracks
+        for done, (name, audio) in enumerate(tracks, start=1):
+            mixer.add(name, audio)
+            progress("render", done, total)
+        times["synth"] = time.perf_counter() - started
+        started = time.perf_counter()
+        progress("mix", 0, 1)
+        mixed = mixer.result()
+    finally:
+        mixer.close()
     progress("mix", 1, 1)
-    times["mix"] = time.perf_counter() - started
+    times["mix"] = time.perf_counter() - started  # only the part that did not overlap synthesis
 
     started = time.perf_counter()
     progress("master", 0, 1)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -224,16 +224,27 @@ def render_tracks(
     ``quality`` (``draft``/``standard``/``high``) bounds how long release tails ring (1.5/4/8 s).
     ``on_track(done, total)`` is called after each track (progress reporting).
     """
+    result: dict[str, AudioBuffer] = {}
+    for i, (name, audio) in enumerate(
+        iter_render_tracks(score, sample_rate_hz=sample_rate_hz, quality=quality)
+    ):
+        result[name] = audio
+        if on_track is not None:
+            on_track(i + 1, len(score.tracks))
+    return result
+
+
+def iter_render_tracks(
+    score: Score, *, sample_rate_hz: int = 44_100, quality: str = "standard"
+) -> Iterator[tuple[str, AudioBuffer]]:
+    """``(track name, dry audio)`` for each track in Score order, rendered one at a time (see
+    :func:`render_tracks`), so a consumer can start mixing before the last track is done."""
     _check(score, sample_rate_hz, quality)
     names = [t.name for t in score.tracks]
     if len(set(names)) != len(names):
         raise InvalidParameter("Track names in a score must be unique.", field="score.tracks")
-    result: dict[str, AudioBuffer] = {}
-    for i, track in enumerate(score.tracks):
-        result[track.name] = render_track(score, track, sample_rate_hz=sample_rate_hz, quality=quality)
-        if on_track is not None:
-            on_track(i + 1, len(score.tracks))
-    return result
+    for track in score.tracks:
+        yield track.name, render_track(score, track, sample_rate_hz=sample_rate_hz, quality=quality)
 
 
 def _check(score: Score, sample_rate_hz: int, quality: str) -> None:
