@@ -56,6 +56,15 @@ SUBDIVISION_BONUS = 1.0
 QUARTER_PENALTY = 0.5
 """Weight of the quarter-period pulse as evidence *against* a beat period (too slow)."""
 
+ACCENT_MARGIN = 1.2
+"""The half-period pulse counts as a subdivision in proportion to ``ACCENT_MARGIN − half/beat``
+(clipped to 0..1): a pulse at half the period that is as strong as the candidate beat itself
+says the candidate may be two beats (fast swing, waltzes with no eighths)."""
+
+GRID_FLOOR = 0.25
+"""Added to the bar-grid support (0..1) of a candidate so that music without bass or chord
+changes (solo drums) still has a tempo; smaller values punish off-grid candidates harder."""
+
 FloatArray = npt.NDArray[np.float64]
 TempoMatch = Literal["exact", "octave", "wrong"]
 
@@ -99,11 +108,26 @@ def onset_envelope(audio: AudioBuffer) -> FloatArray:
     Three log-mel bands (≈ 0–200 Hz, 200–2 000 Hz, 2 000–11 025 Hz) of half-wave-rectified
     spectral flux, each divided by its standard deviation, then summed. Unitless, ≥ 0.
     """
+    return _onset_features(audio).envelope
+
+
+@dataclass(frozen=True)
+class _OnsetFeatures:
+    """Per-frame (:data:`HOP`) onset signals: the summed envelope, the low band alone (kick and
+    bass) and the chroma flux (harmonic change), all unitless and ≥ 0."""
+
+    envelope: FloatArray
+    low: FloatArray
+    harmonic: FloatArray
+
+
+def _onset_features(audio: AudioBuffer) -> _OnsetFeatures:
     import librosa
 
     y = _mono_at_analysis_rate(audio)
-    if y.size < 2048:
-        return np.zeros(max(1, y.size // HOP + 1))
+    if y.size < 4096:
+        zeros = np.zeros(max(1, y.size // HOP + 1))
+        return _OnsetFeatures(zeros, zeros, zeros)
     n_mels = 64
     mel_hz = librosa.mel_frequencies(n_mels=n_mels + 2, fmax=ANALYSIS_RATE_HZ / 2)[1:-1]
     edges = [0, int(np.searchsorted(mel_hz, 200.0)), int(np.searchsorted(mel_hz, 2000.0)), n_mels]
@@ -123,7 +147,15 @@ def onset_envelope(audio: AudioBuffer) -> FloatArray:
         spread = float(np.std(band))
         if spread > 1e-9:
             env += band / spread
-    return env
+    # Harmonic change: half-wave-rectified flux of the frame-normalised chroma (4-hop frames).
+    power = np.abs(librosa.stft(y, n_fft=4096, hop_length=4 * HOP)) ** 2
+    chroma = librosa.feature.chroma_stft(S=power, sr=ANALYSIS_RATE_HZ, tuning=0.0)
+    chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-9)
+    flux = np.concatenate([[0.0], np.maximum(0.0, np.diff(chroma, axis=1)).sum(axis=0)])
+    harmonic = np.zeros(env.size)
+    coarse = np.repeat(flux, 4)[: env.size]
+    harmonic[: coarse.size] = coarse
+    return _OnsetFeatures(env, bands[0].copy(), harmonic)
 
 
 def _autocorrelation(env: FloatArray, max_lag: int) -> FloatArray:
@@ -198,30 +230,66 @@ def _refine_period(ac: FloatArray, lag: float) -> float:
     return current
 
 
-def _evidence(ac: FloatArray, lag: float) -> float:
+def _positive_peak(ac: FloatArray, at: float) -> float:
+    """Height (≥ 0) of the autocorrelation peak nearest lag ``at`` (frames); 0 off the range."""
+    if at < 2 or at >= ac.size - 2:
+        return 0.0
+    return max(0.0, _peak_near(ac, at, max(1.0, 0.03 * at))[1])
+
+
+def _grid_support(low: FloatArray, harmonic: FloatArray, lag: float) -> float:
+    """0..1: how well a beat of ``lag`` frames fits the bar-level periodicity of the low band
+    (kick and bass) and of harmonic change (chords).
+
+    A true beat has a bar (2, 3 or 4 beats) at which both the bass pattern and the chords
+    repeat; a pulse pulled off the beat grid by a syncopated figure (a bossa clave's
+    dotted-eighth spacing, 4/3 of the beat rate) has no such bar at a whole small multiple.
+    Returns the best over bar lengths of the mean peak height of the two signals.
+    """
+    best = 0.0
+    for beats_per_bar in (2, 3, 4):
+        at = beats_per_bar * lag
+        best = max(best, 0.5 * (_positive_peak(low, at) + _positive_peak(harmonic, at)))
+    return best
+
+
+def _evidence(acs: _Periodicities, lag: float) -> float:
     """Metrical evidence that ``lag`` (frames) is the beat period, times the tempo prior.
 
-    Salience of the period and its multiples, raised when the half period carries a pulse
-    (beats usually divide in two) and lowered when the quarter period does too (then the lag
-    is more likely a half-note or a bar than a beat).
+    Salience of the period and its multiples; raised when the half period carries a pulse that
+    is weaker than the beat itself (a subdivision; one as strong as the candidate suggests the
+    candidate is two beats); lowered when the quarter period carries a pulse (then the lag is
+    more likely a half note or a bar); weighted by :func:`_grid_support`, so candidates off
+    the bar grid of the bass and the chords (non-binary/ternary ratios) lose.
     """
+    ac = acs.full
     fps = ANALYSIS_RATE_HZ / HOP
+    beat = _positive_peak(ac, lag)
+    half = _positive_peak(ac, lag / 2)
+    accent = float(np.clip(ACCENT_MARGIN - half / beat, 0.0, 1.0)) if beat > 0 else 0.0
+    duple = 1.0 + SUBDIVISION_BONUS * half * accent
+    too_slow = 1.0 - QUARTER_PENALTY * _positive_peak(ac, lag / 4)
+    grid = GRID_FLOOR + _grid_support(acs.low, acs.harmonic, lag)
+    return _salience(ac, lag) * _prior(60.0 * fps / lag) * duple * too_slow * grid
 
-    def positive_peak(at: float) -> float:
-        return max(0.0, _peak_near(ac, at, max(1.0, 0.03 * at))[1]) if at >= 2 else 0.0
 
-    duple = 1.0 + SUBDIVISION_BONUS * positive_peak(lag / 2)
-    too_slow = 1.0 - QUARTER_PENALTY * positive_peak(lag / 4)
-    return _salience(ac, lag) * _prior(60.0 * fps / lag) * duple * too_slow
+@dataclass(frozen=True)
+class _Periodicities:
+    """Normalised autocorrelations (index = lag in frames) of the :class:`_OnsetFeatures`."""
+
+    full: FloatArray
+    low: FloatArray
+    harmonic: FloatArray
 
 
-def _choose_period(ac: FloatArray, min_bpm: float, max_bpm: float) -> tuple[float, float]:
+def _choose_period(acs: _Periodicities, min_bpm: float, max_bpm: float) -> tuple[float, float]:
+    ac = acs.full
     fps = ANALYSIS_RATE_HZ / HOP
     lo = max(2, int(np.floor(60.0 * fps / max_bpm)))
     hi = min(ac.size - 2, int(np.ceil(60.0 * fps / min_bpm)))
     if hi <= lo:
         return 0.0, 0.0
-    scores = np.array([_evidence(ac, float(lag)) for lag in range(lo, hi + 1)])
+    scores = np.array([_evidence(acs, float(lag)) for lag in range(lo, hi + 1)])
     best = float(lo + int(np.argmax(scores)))
     chosen = _peak_near(ac, best, max(1.5, 0.03 * best))[0]
     return _refine_period(ac, chosen), max(0.0, _interp(ac, chosen))
@@ -242,10 +310,14 @@ def _local_bpm_curve(env: FloatArray, period: float) -> FloatArray:
     if env.size < win + hop or hi_lag + 2 >= win:
         return np.full(env.size, 60.0 * fps / period)
     centres, periods = [], []
+    lo = max(2, int(np.floor(period * 0.75)))
+    lags = np.arange(lo, hi_lag - 1, dtype=np.float64)
+    # Prefer lags near the global period (σ = 0.15 octave): a tempo change of 20 % still wins
+    # on its own peak, but a syncopated figure at 3/4 or 4/3 of the beat cannot take over.
+    closeness = np.exp(-0.5 * (np.log2(lags / period) / 0.15) ** 2)
     for start in range(0, env.size - win + 1, hop):
         ac = _autocorrelation(env[start : start + win], hi_lag + 1)
-        lo = max(2, int(np.floor(period * 0.75)))
-        lag = lo + int(np.argmax(ac[lo : hi_lag - 1]))
+        lag = lo + int(np.argmax(np.maximum(ac[lo : hi_lag - 1], 0.0) * closeness))
         refined, height = _peak_near(ac, float(lag), 1.0)
         centres.append(start + win / 2)
         periods.append(refined if height > 0 else period)
@@ -312,13 +384,18 @@ def estimate_tempo(audio: AudioBuffer, *, min_bpm: float = 50.0, max_bpm: float 
 
     _validate_range(min_bpm, max_bpm)
     empty = TempoEstimate(0.0, np.zeros(0), 0.0, 0.0, 0.0, 0.0)
-    env = onset_envelope(audio)
+    features = _onset_features(audio)
+    env = features.envelope
     fps = ANALYSIS_RATE_HZ / HOP
     if env.size < 3 * fps or float(np.max(env)) <= 0:
         return empty
     max_lag = min(env.size - 2, int(6.5 * fps))
-    ac = _autocorrelation(env, max_lag)
-    period, strength = _choose_period(ac, min_bpm, max_bpm)
+    acs = _Periodicities(
+        _autocorrelation(env, max_lag),
+        _autocorrelation(features.low, max_lag),
+        _autocorrelation(features.harmonic, max_lag),
+    )
+    period, strength = _choose_period(acs, min_bpm, max_bpm)
     if period <= 0:
         return empty
     period_bpm = 60.0 * fps / period
