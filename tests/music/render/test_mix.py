@@ -51,10 +51,12 @@ def test_empty_tracks_and_extra_vocals(score: Score, tracks: dict[str, AudioBuff
     t = np.arange(round(score.duration_s * RATE)) / RATE
     voice = AudioBuffer.from_array(0.2 * np.sin(2 * np.pi * 220 * t) * (rng.random(t.size) > 0.0), RATE)
     audio = {**tracks, "fx": AudioBuffer.silence(score.duration_s)}
-    result = mix_tracks(with_empty, audio, {"vocals": voice})
+    result = mix_tracks(with_empty, audio, {"vocals": voice, "backing_vocals": voice})
     assert "fx" not in result.stems
-    assert next(iter(result.stems)) == "vocals"
-    assert _db(result.stems["vocals"].samples) > -40.0
+    assert list(result.stems)[:2] == ["vocals", "backing_vocals"]
+    lead_db = _db(result.stems["vocals"].samples)
+    assert lead_db > -40.0
+    assert _db(result.stems["backing_vocals"].samples) == pytest.approx(lead_db - 5.0, abs=0.5)
     summed = sum(s.samples.astype(np.float64) for s in result.stems.values())
     assert _db(summed - result.mix.samples) - _db(result.mix.samples) < -40.0
     with pytest.raises(InvalidParameter) as info:

@@ -156,10 +156,12 @@ def _bound_factor() -> float:
 def block_peak_bounds(channel: np.ndarray[Any, Any]) -> np.ndarray[Any, np.dtype[np.float64]]:
     """Upper bound of the oversampled |value| inside each 64-sample block of ``channel``."""
     n = channel.shape[0]
-    blocks = -(-n // _BLOCK)
-    padded = np.zeros(blocks * _BLOCK, dtype=np.float32)
-    padded[:n] = np.abs(channel)
-    peaks = padded.reshape(blocks, _BLOCK).max(axis=1).astype(np.float64)
+    whole = n // _BLOCK * _BLOCK
+    body = channel[:whole].reshape(-1, _BLOCK)
+    peaks = np.maximum(body.max(axis=1), -body.min(axis=1)).astype(np.float64)
+    if whole < n:
+        tail = channel[whole:]
+        peaks = np.append(peaks, max(float(tail.max()), -float(tail.min())))
     neighbours = peaks.copy()
     neighbours[1:] = np.maximum(neighbours[1:], peaks[:-1])
     neighbours[:-1] = np.maximum(neighbours[:-1], peaks[1:])
@@ -171,7 +173,7 @@ def true_peak_linear(samples: np.ndarray[Any, Any]) -> float:
     """The 4×-oversampled absolute peak of ``samples`` ([channels, frames]) as a linear value."""
     if samples.size == 0:
         return 0.0
-    best = float(np.abs(samples).max())
+    best = max(float(samples.max()), -float(samples.min()))
     for channel in samples:
         bounds = block_peak_bounds(channel)
         order = np.nonzero(bounds > best)[0]

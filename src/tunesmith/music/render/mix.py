@@ -92,8 +92,9 @@ def mix_tracks(
 ) -> MixResult:
     """Mix dry per-track audio (from :func:`.synth.render_tracks`) into stems and a mix.
 
-    ``extra_stems`` may carry ``"vocals"`` and/or ``"backing_vocals"`` dry audio from the singer;
-    they get the vocal chain (high-pass, compression, level, reverb) and become their own stems.
+    ``extra_stems`` may carry ``"vocals"`` and/or ``"backing_vocals"`` from the singer, already
+    processed (EQ, compression, reverb): they are only levelled (lead at −17 dBFS active RMS,
+    backing 5 dB lower, less the headroom) and become their own stems.
     Every output has ``round(score.duration_s * rate)`` frames. ``quality="draft"`` skips the
     reverb and delay returns.
     """
@@ -177,6 +178,7 @@ class StreamingMix:
         self.futures[group] = self.pool.submit(
             _mix_group,
             self.score,
+            group,
             members,
             self.rate,
             self.frames,
@@ -226,6 +228,7 @@ def _active_rms_db(samples: np.ndarray[Any, Any], rate: int) -> float:
 
 def _mix_group(
     score: Score,
+    group: StemGroup,
     members: Sequence[tuple[Track | None, AudioBuffer]],
     rate: int,
     frames: int,
@@ -234,7 +237,7 @@ def _mix_group(
     quality: str,
 ) -> tuple[np.ndarray[Any, np.dtype[np.float32]], dict[str, float]]:
     dry: np.ndarray[Any, np.dtype[np.float32]] | None = None
-    reverb_send: np.ndarray[Any, np.dtype[np.float32]] | None = None
+    reverb_send: np.ndarray[Any, np.dtype[np.float32]] | None = None  # mono
     delay_send: np.ndarray[Any, np.dtype[np.float32]] | None = None
     wants_reverb = quality != "draft" and score.mix.reverb_wet > 0
     wants_delay = quality != "draft" and score.mix.delay_beats > 0
@@ -242,9 +245,16 @@ def _mix_group(
     for track, audio in members:
         source = audio.to_stereo().with_frames(frames).samples
         if track is None:
-            level, send, role, name = VOCAL_LEVEL_DBFS, 0.18, "vocal", "vocals"
-            x = _chain([pb.HighpassFilter(90.0), pb.Compressor(-20.0, 3.0, 5.0, 120.0)])(source, rate)
-            pan = 0.0
+            # the singer delivers finished stems (EQ, compression, their own reverb): level only
+            backing = group == "backing_vocals"
+            name = str(group)
+            level, send, role, x, pan = (
+                VOCAL_LEVEL_DBFS - (5.0 if backing else 0.0),
+                0.0,
+                "vocal",
+                source,
+                0.0,
+            )
         else:
             level, send, role, name = (
                 ROLE_LEVEL_DBFS.get(track.role, -22.0),
@@ -263,52 +273,61 @@ def _mix_group(
         left, right = _pan_gains(pan)
         x[0] *= np.float32(10 ** (gain_db / 20) * left)
         x[1] *= np.float32(10 ** (gain_db / 20) * right)
-        if wants_reverb and send > 0.005:
-            if reverb_send is None:
-                reverb_send = np.zeros((2, frames), dtype=np.float32)
-            reverb_send += x * np.float32(min(1.0, send))
-        if wants_delay and role in (*_DELAY_ROLES, "vocal"):
-            if delay_send is None:
-                delay_send = np.zeros((2, frames), dtype=np.float32)
-            delay_send += x * np.float32(0.35)
         if dry is None:
             dry = x
         else:
             dry += x
+        if wants_reverb and send > 0.005:
+            # the reverb sums its input channels (Freeverb feeds L+R to both comb banks), so the
+            # send bus is mono: half the work, identical output
+            if reverb_send is None:
+                reverb_send = np.zeros(frames, dtype=np.float32)
+            reverb_send += (x[0] + x[1]) * np.float32(min(1.0, send))
+        if wants_delay and role in _DELAY_ROLES:
+            if delay_send is None:
+                delay_send = np.zeros((2, frames), dtype=np.float32)
+            x *= np.float32(0.35)  # x is ours and already summed into the dry bus
+            delay_send += x
     stem: np.ndarray[Any, Any] = dry if dry is not None else np.zeros((2, frames), dtype=np.float32)
     if reverb_send is not None:
         room = 0.5 + 0.45 * float(np.clip(score.mix.reverb_room, 0.0, 1.0))
         wet = _reverb(reverb_send, rate, room, quality)
-        stem += wet * np.float32(_REVERB_RETURN_GAIN * float(np.clip(score.mix.reverb_wet, 0.0, 1.0)))
+        wet *= np.float32(_REVERB_RETURN_GAIN * float(np.clip(score.mix.reverb_wet, 0.0, 1.0)))
+        stem += wet
     if delay_send is not None:
         delay_s = float(np.clip(score.mix.delay_beats * 60.0 / score.tempo_bpm, 0.02, 2.0))
         delay = _chain([pb.Delay(delay_seconds=delay_s, feedback=0.3, mix=1.0), pb.LowpassFilter(4000.0)])
-        stem += delay(delay_send, rate) * np.float32(0.5)
+        echoes = delay(delay_send, rate)
+        echoes *= np.float32(0.5)
+        stem += echoes
     return np.ascontiguousarray(stem, dtype=np.float32), gains
 
 
 def _reverb(send: np.ndarray[Any, Any], rate: int, room: float, quality: str) -> np.ndarray[Any, Any]:
-    """The reverb return of ``send`` (100 % wet).
+    """The stereo reverb return (100 % wet) of the mono ``send`` bus; may reuse ``send``'s memory.
 
     ``standard`` runs the reverb at half the sample rate (pairs of frames averaged on the way down,
     linear interpolation on the way up): a reverb tail has little above 10 kHz and this halves
     the mixer's biggest cost. ``high`` runs it at the full rate.
     """
     reverb = pb.Reverb(room_size=room, damping=0.5, wet_level=1.0, dry_level=0.0, width=1.0)
-    frames = send.shape[1]
+    frames = send.shape[0]
     if quality == "high" or frames < 4:
-        result: np.ndarray[Any, Any] = reverb(send, rate)
+        stereo = np.zeros((2, frames), dtype=np.float32)
+        stereo[0] = send
+        result: np.ndarray[Any, Any] = reverb(stereo, rate)
         return result
     even = frames // 2 * 2
-    half = send[:, 0:even:2] + send[:, 1:even:2]
-    half *= np.float32(0.5)
+    half = np.zeros((2, even // 2), dtype=np.float32)
+    np.add(send[0:even:2], send[1:even:2], out=half[0])
+    half[0] *= np.float32(0.5)
     wet = reverb(half, rate // 2)
-    full = np.empty_like(send)
+    full = np.empty((2, frames), dtype=np.float32)
     full[:, even - 1 :] = wet[:, -1:]  # the last odd frame (and a trailing one when frames is odd)
     full[:, 0:even:2] = wet
-    full[:, 1 : even - 1 : 2] = wet[:, :-1]
-    full[:, 1 : even - 1 : 2] += wet[:, 1:]
-    full[:, 1 : even - 1 : 2] *= np.float32(0.5)
+    odd = full[:, 1 : even - 1 : 2]
+    np.add(wet[:, :-1], wet[:, 1:], out=odd)
+    odd *= np.float32(0.5)
     return full
 
 
