@@ -1,3 +1,13 @@
-"""The compat tests reuse the service fixtures (app over ASGI, real SQLite, fake engine)."""
+"""The compat tests reuse the service fixtures (real SQLite, fake engine, the shared live server)."""
 
-from tests.service.conftest import auth, client, drain, engine, key, services, settings  # noqa: F401
+from tests.service.conftest import (  # noqa: F401
+    auth,
+    client,
+    drain,
+    engine,
+    key,
+    live_server,
+    serve,
+    services,
+    settings,
+)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from starlette.testclient import TestClient
+import httpx
 
 from tunesmith.jobs.context import Services
 
@@ -80,7 +80,7 @@ def clip(state: str, seed: int, **over: Any) -> dict[str, Any]:
 
 
 def test_submit_and_poll_states(
-    client: TestClient, auth: dict[str, str], services: Services, drain: Any
+    client: httpx.Client, auth: dict[str, str], services: Services, drain: Any
 ) -> None:
     services.settings.engine.default = "fake"
     submitted = client.post("/api/v1/sonic/create", json=BODY, headers=auth).json()
@@ -107,7 +107,7 @@ def test_submit_and_poll_states(
     }
 
 
-def test_failed_poll(client: TestClient, auth: dict[str, str], services: Services, drain: Any) -> None:
+def test_failed_poll(client: httpx.Client, auth: dict[str, str], services: Services, drain: Any) -> None:
     services.settings.engine.default = "fake"
     task_id = client.post("/api/v1/sonic/create", json={**BODY, "tags": "explode"}, headers=auth).json()[
         "task_id"
@@ -142,7 +142,7 @@ def test_failed_poll(client: TestClient, auth: dict[str, str], services: Service
     ]
 
 
-def test_upload_credits_and_error_shapes(client: TestClient, auth: dict[str, str]) -> None:
+def test_upload_credits_and_error_shapes(client: httpx.Client, auth: dict[str, str]) -> None:
     import numpy as np
 
     from tunesmith.music.audio import AudioBuffer, encode_wav

@@ -1,4 +1,7 @@
-"""Fixtures: a real SQLite file and blob directory in tmp_path, the app over ASGI, a fake engine."""
+"""Fixtures: a real SQLite file and blob directory in tmp_path, a fake engine, and ONE real uvicorn
+server per test session that every test talks to over loopback HTTP (``client`` is an
+``httpx.Client``). Each test binds its own :class:`Services` to the shared app (``serve``), so tests
+stay isolated while the server starts only once."""
 
 from __future__ import annotations
 
@@ -6,16 +9,18 @@ import io
 import json
 import threading
 import time
-import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from PIL import Image
 
 from tunesmith.api.app import create_app
+from tunesmith.api.metrics import HttpMetrics
 from tunesmith.auth.keys import create_key
 from tunesmith.engines.base import EngineResult, SongFacts
 from tunesmith.jobs.context import Services, build_services
@@ -26,11 +31,8 @@ from tunesmith.music.progress import Progress
 from tunesmith.music.spec import SongSpec
 from tunesmith.settings import Settings
 
-with warnings.catch_warnings():
-    # Starlette 1.x deprecates its httpx-based TestClient in favour of httpx2, which is not installed;
-    # the client still drives the real app over ASGI.
-    warnings.simplefilter("ignore")
-    from starlette.testclient import TestClient
+PUBLIC_BASE_URL = "http://testserver"
+"""The ``public_base_url`` of test settings; the test client routes this host to the live server."""
 
 
 class FakeEngine:
@@ -83,7 +85,7 @@ class FakeEngine:
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     base: dict[str, Any] = {
         "data_dir": data_dir,
-        "public_base_url": "http://testserver",
+        "public_base_url": PUBLIC_BASE_URL,
         "queue": {"backend": "inline"},
         "rate_limits": {"submit_per_minute": 0, "other_per_minute": 0},
         "webhooks": {"allow_private_targets": True, "retry_schedule_s": [0.05] * 6, "timeout_s": 5},
@@ -111,12 +113,6 @@ def services(settings: Settings, engine: FakeEngine) -> Iterator[Services]:
 
 
 @pytest.fixture
-def client(services: Services) -> Iterator[TestClient]:
-    with TestClient(create_app(services=services)) as c:
-        yield c
-
-
-@pytest.fixture
 def key(services: Services) -> str:
     return create_key(services.store, name="test", credits=1000)[1]
 
@@ -139,13 +135,14 @@ def drain(services: Services) -> Any:
 
 
 class LiveServer:
-    """The app served by uvicorn on a free loopback port in a background thread."""
+    """An ASGI app served by uvicorn on a free loopback port in a background thread."""
 
     def __init__(self, app: Any) -> None:
         import socket
 
         import uvicorn
 
+        self.app = app
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
@@ -169,11 +166,62 @@ class LiveServer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
 
+    @contextmanager
+    def bound(self, services: Services) -> Iterator[httpx.Client]:
+        """Serve ``services`` (fresh HTTP metrics) until the block ends; yields a client whose
+        relative URLs and ``http://testserver`` URLs both reach this server."""
+        state = self.app.state
+        previous = (state.services, state.http_metrics)
+        state.services, state.http_metrics = services, HttpMetrics()
+        client = httpx.Client(base_url=PUBLIC_BASE_URL, transport=_ToLive(self.port), timeout=60)
+        try:
+            yield client
+        finally:
+            client.close()
+            state.services, state.http_metrics = previous
+
+
+class _ToLive(httpx.HTTPTransport):
+    """Sends every request to the live server's port on loopback, whatever host the URL names."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__()
+        self.port = port
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.url = request.url.copy_with(scheme="http", host="127.0.0.1", port=self.port)
+        return super().handle_request(request)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server for the whole session; tests bind their own services to it."""
+    settings = make_settings(tmp_path_factory.mktemp("live") / "data")
+    home = build_services(settings, queue=InlineQueue(), engine_factory=lambda name: FakeEngine())
+    try:
+        with LiveServer(create_app(services=home)) as server:
+            yield server
+    finally:
+        home.close()
+
 
 @pytest.fixture
-def live(services: Services) -> Iterator[LiveServer]:
-    with LiveServer(create_app(services=services)) as server:
-        yield server
+def serve(live_server: LiveServer) -> Any:
+    """``with serve(services) as client:`` — the shared server answering with ``services``."""
+    return live_server.bound
+
+
+@pytest.fixture
+def client(live_server: LiveServer, services: Services) -> Iterator[httpx.Client]:
+    with live_server.bound(services) as c:
+        yield c
+
+
+@pytest.fixture
+def live(live_server: LiveServer, services: Services) -> Iterator[LiveServer]:
+    """The shared server bound to this test's services (for tests that use plain ``httpx``)."""
+    with live_server.bound(services):
+        yield live_server
 
 
 class Receiver:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import httpx
 import soundfile as sf
-from starlette.testclient import TestClient
 
 from tunesmith.jobs.context import Services
 
 LYRICS = "[Verse]\nStars they shine above me\n[Chorus]\nLa la la"
 
 
-def create(client: TestClient, auth: dict[str, str], **body: Any) -> str:
+def create(client: httpx.Client, auth: dict[str, str], **body: Any) -> str:
     payload = {"mv": "sonic-v5", "prompt": LYRICS, "tags": "pop, dreamy", "title": "Stars", **body}
     response = client.post("/api/v1/sonic/create", json=payload, headers=auth)
     assert response.status_code == 200, response.text
@@ -23,7 +23,7 @@ def create(client: TestClient, auth: dict[str, str], **body: Any) -> str:
 
 
 def test_create_poll_download(
-    client: TestClient, auth: dict[str, str], drain: Any, services: Services
+    client: httpx.Client, auth: dict[str, str], drain: Any, services: Services
 ) -> None:
     task_id = create(client, auth, seed=7, style_weight=0.8, negative_tags="metal", duration=12)
     pending = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()
@@ -56,7 +56,7 @@ def test_create_poll_download(
     assert client.get("/api/v1/get-credits", headers=auth).json() == {"credits": 980, "extra_credits": 0}
 
 
-def test_range_and_head(client: TestClient, auth: dict[str, str], drain: Any) -> None:
+def test_range_and_head(client: httpx.Client, auth: dict[str, str], drain: Any) -> None:
     task_id = create(client, auth, make_instrumental=True, prompt=None)
     drain()
     clip = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"][0]
@@ -74,7 +74,7 @@ def test_range_and_head(client: TestClient, auth: dict[str, str], drain: Any) ->
 
 
 def test_failed_engine_refunds(
-    client: TestClient, auth: dict[str, str], drain: Any, services: Services
+    client: httpx.Client, auth: dict[str, str], drain: Any, services: Services
 ) -> None:
     task_id = create(client, auth, tags="explode")
     assert client.get("/api/v1/get-credits", headers=auth).json()["credits"] == 980
@@ -88,7 +88,7 @@ def test_failed_engine_refunds(
 
 
 def test_runner_is_idempotent(
-    client: TestClient, auth: dict[str, str], drain: Any, services: Services, engine: Any
+    client: httpx.Client, auth: dict[str, str], drain: Any, services: Services, engine: Any
 ) -> None:
     from tunesmith.jobs.runner import run_task
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from tunesmith.auth.keys import create_key
 from tunesmith.jobs.context import Services
@@ -34,7 +34,7 @@ def assert_error(response: Any, status: int, message: str | None = None) -> None
 
 
 @pytest.mark.parametrize(("method", "path"), ROUTES)
-def test_auth_errors_on_every_route(client: TestClient, method: str, path: str) -> None:
+def test_auth_errors_on_every_route(client: httpx.Client, method: str, path: str) -> None:
     assert_error(client.request(method, path), 401, "Authorization header is missing.")
     assert_error(
         client.request(method, path, headers={"Authorization": "Basic abc"}),
@@ -51,7 +51,7 @@ def test_auth_errors_on_every_route(client: TestClient, method: str, path: str) 
     )
 
 
-def test_suspended_and_revoked(client: TestClient, services: Services) -> None:
+def test_suspended_and_revoked(client: httpx.Client, services: Services) -> None:
     record, key = create_key(services.store, credits=5)
     services.store.set_key_flags(record.id, suspended=True)
     assert_error(
@@ -65,7 +65,7 @@ def test_suspended_and_revoked(client: TestClient, services: Services) -> None:
     )
 
 
-def test_routing_errors(client: TestClient, auth: dict[str, str]) -> None:
+def test_routing_errors(client: httpx.Client, auth: dict[str, str]) -> None:
     assert_error(client.get("/api/v1/nope", headers=auth), 404, "Not Found.")
     assert_error(client.delete("/api/v1/sonic/create", headers=auth), 405, "Method Not Allowed.")
     assert_error(client.get("/api/v1/sonic/task/", headers=auth), 400, "missing task id.")
@@ -193,7 +193,7 @@ BODY_CASES: list[tuple[Any, int, str]] = [
 
 @pytest.mark.parametrize(("body", "status", "message"), BODY_CASES)
 def test_create_validation(
-    client: TestClient, auth: dict[str, str], services: Services, body: Any, status: int, message: str
+    client: httpx.Client, auth: dict[str, str], services: Services, body: Any, status: int, message: str
 ) -> None:
     if isinstance(body, bytes):
         response = client.post("/api/v1/sonic/create", content=body, headers=auth)
@@ -204,7 +204,7 @@ def test_create_validation(
     assert client.get("/api/v1/get-credits", headers=auth).json()["credits"] == 1000
 
 
-def test_null_is_absent_and_unknown_fields_ignored(client: TestClient, auth: dict[str, str]) -> None:
+def test_null_is_absent_and_unknown_fields_ignored(client: httpx.Client, auth: dict[str, str]) -> None:
     body = {
         "mv": "chirp-v5",
         "prompt": "[Verse]\nhello",
@@ -219,14 +219,14 @@ def test_null_is_absent_and_unknown_fields_ignored(client: TestClient, auth: dic
     assert response.status_code == 200, response.text
 
 
-def test_body_too_large(client: TestClient, auth: dict[str, str]) -> None:
+def test_body_too_large(client: httpx.Client, auth: dict[str, str]) -> None:
     big = b'{"prompt": "' + b"x" * (1024 * 1024 + 10) + b'"}'
     assert_error(
         client.post("/api/v1/sonic/create", content=big, headers=auth), 413, "Request body is too large."
     )
 
 
-def test_insufficient_credits(client: TestClient, services: Services) -> None:
+def test_insufficient_credits(client: httpx.Client, services: Services) -> None:
     _, key = create_key(services.store, credits=19)
     auth = {"Authorization": f"Bearer {key}"}
     response = client.post(
@@ -240,7 +240,7 @@ def test_insufficient_credits(client: TestClient, services: Services) -> None:
     assert client.get("/api/v1/get-credits", headers=auth).json() == {"credits": 19, "extra_credits": 0}
 
 
-def test_description_mode(client: TestClient, auth: dict[str, str], drain: Any) -> None:
+def test_description_mode(client: httpx.Client, auth: dict[str, str], drain: Any) -> None:
     body = {"mv": "sonic-v5", "gpt_description_prompt": "a calm piano piece", "make_instrumental": True}
     task_id = client.post("/api/v1/sonic/create", json=body, headers=auth).json()["task_id"]
     drain()
@@ -250,7 +250,7 @@ def test_description_mode(client: TestClient, auth: dict[str, str], drain: Any) 
 
 
 def test_internal_error_is_opaque(
-    client: TestClient, auth: dict[str, str], services: Services, monkeypatch: pytest.MonkeyPatch
+    client: httpx.Client, auth: dict[str, str], services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def boom(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret details")
@@ -264,10 +264,9 @@ def test_internal_error_is_opaque(
     assert response.headers["x-request-id"] == "abc" and "secret" not in response.text
 
 
-def test_rate_limit(tmp_path: Any, engine: Any) -> None:
+def test_rate_limit(tmp_path: Any, engine: Any, serve: Any) -> None:
     from tests.service.conftest import make_settings
 
-    from tunesmith.api.app import create_app
     from tunesmith.jobs.context import build_services
     from tunesmith.jobs.queue import InlineQueue
 
@@ -278,7 +277,7 @@ def test_rate_limit(tmp_path: Any, engine: Any) -> None:
     _, key = create_key(services.store, credits=1000)
     auth = {"Authorization": f"Bearer {key}"}
     try:
-        with TestClient(create_app(services=services)) as client:
+        with serve(services) as client:
             body = {"mv": "sonic-v5", "prompt": "[Verse]\nhi"}
             assert [
                 client.post("/api/v1/sonic/create", json=body, headers=auth).status_code for _ in range(2)
@@ -294,7 +293,7 @@ def test_rate_limit(tmp_path: Any, engine: Any) -> None:
 
 
 def test_description_mode_with_vocals_writes_lyrics(
-    client: TestClient, auth: dict[str, str], drain: Any, engine: Any
+    client: httpx.Client, auth: dict[str, str], drain: Any, engine: Any
 ) -> None:
     body = {"mv": "sonic-v5", "gpt_description_prompt": "a happy song about summer at the beach", "seed": 5}
     task_id = client.post("/api/v1/sonic/create", json=body, headers=auth).json()["task_id"]

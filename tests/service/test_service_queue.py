@@ -8,12 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
-from starlette.testclient import TestClient
 from tests.service.conftest import FakeEngine, make_settings
 
-from tunesmith.api.app import create_app
 from tunesmith.auth.keys import create_key
 from tunesmith.jobs import leases
 from tunesmith.jobs.context import Services, build_services, set_worker_engine_factory
@@ -41,12 +40,12 @@ def wait_for(predicate: Any, timeout_s: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-def test_huey_queue_end_to_end(huey_services: Services) -> None:
+def test_huey_queue_end_to_end(huey_services: Services, serve: Any) -> None:
     queue = huey_services.queue
     assert isinstance(queue, HueyQueue)
     _, key = create_key(huey_services.store, credits=100)
     auth = {"Authorization": f"Bearer {key}"}
-    with TestClient(create_app(services=huey_services)) as client:
+    with serve(huey_services) as client:
         task_id = client.post(
             "/api/v1/sonic/create", json={"mv": "sonic-v5", "prompt": "[Verse]\nqueued"}, headers=auth
         ).json()["task_id"]
@@ -74,7 +73,7 @@ def _age_lease(services: Services, task_id: str, **values: Any) -> None:
 
 
 def test_dead_worker_task_is_requeued_and_finished(
-    services: Services, client: TestClient, auth: dict[str, str], drain: Any
+    services: Services, client: httpx.Client, auth: dict[str, str], drain: Any
 ) -> None:
     task_id = client.post(
         "/api/v1/sonic/create", json={"mv": "sonic-v5", "prompt": "[Verse]\nx"}, headers=auth
@@ -89,7 +88,7 @@ def test_dead_worker_task_is_requeued_and_finished(
 
 
 def test_reaper_requeues_then_fails_after_max_attempts(
-    services: Services, client: TestClient, auth: dict[str, str], drain: Any
+    services: Services, client: httpx.Client, auth: dict[str, str], drain: Any
 ) -> None:
     task_id = client.post(
         "/api/v1/sonic/create", json={"mv": "sonic-v5", "prompt": "[Verse]\nx"}, headers=auth
@@ -107,7 +106,7 @@ def test_reaper_requeues_then_fails_after_max_attempts(
     assert drain() == 2  # the two re-queues; runs find nothing left to do
 
 
-def test_timeout_fails_and_refunds(services: Services, client: TestClient, auth: dict[str, str]) -> None:
+def test_timeout_fails_and_refunds(services: Services, client: httpx.Client, auth: dict[str, str]) -> None:
     task_id = client.post(
         "/api/v1/sonic/create", json={"mv": "sonic-v5", "prompt": "[Verse]\nx"}, headers=auth
     ).json()["task_id"]
@@ -120,7 +119,7 @@ def test_timeout_fails_and_refunds(services: Services, client: TestClient, auth:
 
 
 def test_timeout_during_render(
-    services: Services, client: TestClient, auth: dict[str, str], drain: Any
+    services: Services, client: httpx.Client, auth: dict[str, str], drain: Any
 ) -> None:
     services.settings.jobs.timeout_s = 0.001
     task_id = client.post(

@@ -6,7 +6,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from starlette.testclient import TestClient
 
 from tunesmith.auth.keys import create_key
 from tunesmith.jobs.context import Services
@@ -35,7 +34,7 @@ def test_fifty_concurrent_submissions_for_ten(services: Services, live: Any) -> 
 
 
 def test_extra_credits_spent_first_and_refunded_to_their_bucket(
-    client: TestClient, services: Services, drain: Any
+    client: httpx.Client, services: Services, drain: Any
 ) -> None:
     _, key = create_key(services.store, credits=100, extra_credits=5)
     auth = {"Authorization": f"Bearer {key}"}
@@ -50,7 +49,7 @@ def test_extra_credits_spent_first_and_refunded_to_their_bucket(
 
 
 def test_one_key_cannot_see_another(
-    client: TestClient, services: Services, auth: dict[str, str], drain: Any, receiver: Any
+    client: httpx.Client, services: Services, auth: dict[str, str], drain: Any, receiver: Any
 ) -> None:
     _, other = create_key(services.store, credits=100)
     them = {"Authorization": f"Bearer {other}"}
@@ -86,7 +85,7 @@ def test_one_key_cannot_see_another(
     assert [t["task_id"] for t in listed["data"]] == [task_id]
 
 
-def test_task_list_pagination(client: TestClient, auth: dict[str, str]) -> None:
+def test_task_list_pagination(client: httpx.Client, auth: dict[str, str]) -> None:
     ids = [
         client.post(
             "/api/v1/sonic/create", json={"mv": "sonic-v5", "prompt": "[Verse]\nx"}, headers=auth

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import httpx
 import soundfile as sf
-from starlette.testclient import TestClient
 
 from tunesmith.jobs.context import Services
 
@@ -19,7 +19,7 @@ def err(response: Any) -> tuple[int, str]:
     return response.status_code, body["message"]
 
 
-def test_multipart_wav_becomes_a_clip(client: TestClient, auth: dict[str, str], make_wav: Any) -> None:
+def test_multipart_wav_becomes_a_clip(client: httpx.Client, auth: dict[str, str], make_wav: Any) -> None:
     response = client.post(
         "/api/v1/sonic/upload", headers=auth, files={"file": ("my song.wav", make_wav(2.5))}
     )
@@ -46,7 +46,7 @@ def test_multipart_wav_becomes_a_clip(client: TestClient, auth: dict[str, str], 
 
 
 def test_url_upload_and_errors(
-    client: TestClient, auth: dict[str, str], make_wav: Any, receiver: Any, services: Services
+    client: httpx.Client, auth: dict[str, str], make_wav: Any, receiver: Any, services: Services
 ) -> None:
     files = {
         "/a.wav": make_wav(1.5),
@@ -110,7 +110,7 @@ def test_url_upload_and_errors(
 
 
 def test_multipart_too_large(
-    client: TestClient, auth: dict[str, str], services: Services, make_wav: Any
+    client: httpx.Client, auth: dict[str, str], services: Services, make_wav: Any
 ) -> None:
     services.settings.uploads.max_bytes = 2 * 1024 * 1024
     big = make_wav(60.0, rate=44_100)
@@ -120,7 +120,7 @@ def test_multipart_too_large(
 
 
 def test_own_file_url_and_async_upload_with_webhook(
-    client: TestClient, auth: dict[str, str], make_wav: Any, receiver: Any, drain: Any
+    client: httpx.Client, auth: dict[str, str], make_wav: Any, receiver: Any, drain: Any
 ) -> None:
     first = client.post("/api/v1/sonic/upload", headers=auth, files={"file": ("a.wav", make_wav(1.2))}).json()
     url = client.get(f"/api/v1/clips/{first['clip_id']}", headers=auth).json()["data"]["audio_url"]
@@ -136,7 +136,7 @@ def test_own_file_url_and_async_upload_with_webhook(
     assert poll["data"][0]["state"] == "succeeded"
 
 
-def test_upload_measures_tempo_and_key(client: TestClient, auth: dict[str, str]) -> None:
+def test_upload_measures_tempo_and_key(client: httpx.Client, auth: dict[str, str]) -> None:
     import numpy as np
 
     from tunesmith.music.audio import AudioBuffer, encode_wav

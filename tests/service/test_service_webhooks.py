@@ -8,7 +8,7 @@ import hmac
 import json
 from typing import Any
 
-from starlette.testclient import TestClient
+import httpx
 
 from tunesmith.jobs.context import Services
 
@@ -27,7 +27,7 @@ def verify(headers: dict[str, str], body: bytes, secret: str) -> None:
     assert lower["user-agent"].startswith("tunesmith-webhooks/")
 
 
-def test_retry_then_delivered(client: TestClient, auth: dict[str, str], drain: Any, receiver: Any) -> None:
+def test_retry_then_delivered(client: httpx.Client, auth: dict[str, str], drain: Any, receiver: Any) -> None:
     with receiver([500, 503]) as hook:
         body = {
             "mv": "sonic-v5",
@@ -64,7 +64,7 @@ def test_retry_then_delivered(client: TestClient, auth: dict[str, str], drain: A
 
 
 def test_failed_event_uses_key_secret_and_gives_up(
-    client: TestClient, auth: dict[str, str], drain: Any, receiver: Any, services: Services, key: str
+    client: httpx.Client, auth: dict[str, str], drain: Any, receiver: Any, services: Services, key: str
 ) -> None:
     from tunesmith.auth.keys import hash_key
 
@@ -88,10 +88,9 @@ def test_failed_event_uses_key_secret_and_gives_up(
     assert item["status"] == "failed" and item["attempt_count"] == 7
 
 
-def test_private_target_refused_unless_allowed(tmp_path: Any, engine: Any, receiver: Any) -> None:
+def test_private_target_refused_unless_allowed(tmp_path: Any, engine: Any, receiver: Any, serve: Any) -> None:
     from tests.service.conftest import make_settings
 
-    from tunesmith.api.app import create_app
     from tunesmith.auth.keys import create_key
     from tunesmith.jobs.context import build_services
     from tunesmith.jobs.queue import InlineQueue
@@ -102,7 +101,7 @@ def test_private_target_refused_unless_allowed(tmp_path: Any, engine: Any, recei
     services = build_services(settings, queue=InlineQueue(), engine_factory=lambda name: engine)
     key = create_key(services.store, credits=100)[1]
     try:
-        with receiver() as hook, TestClient(create_app(services=services)) as client:
+        with receiver() as hook, serve(services) as client:
             auth = {"Authorization": f"Bearer {key}"}
             client.post(
                 "/api/v1/sonic/create",

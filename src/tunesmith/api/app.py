@@ -5,6 +5,7 @@ exception into the contract's 500 body (details logged under the request id)."""
 from __future__ import annotations
 
 import time
+import traceback
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -53,7 +54,14 @@ class RequestMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         except Exception:
-            log.exception("http.unhandled", request_id=request_id, path=scope.get("path"))
+            # a plain traceback string: the console renderer's locals dump of a deep ASGI stack
+            # costs seconds of CPU per error
+            log.error(
+                "http.unhandled",
+                request_id=request_id,
+                path=scope.get("path"),
+                traceback=traceback.format_exc(),
+            )
             if not sent_start[0]:
                 response = JSONResponse(errors.error_body(500, errors.INTERNAL), status_code=500)
                 await response(scope, receive, send_wrapper)

@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import time
+import traceback
 from typing import Any
 
 import structlog
@@ -151,7 +152,13 @@ def run_task(services: Services, task_id: str) -> Task | None:
             store.fail_open_clips(task_id, CANCELLED_MESSAGE)
             break
         except (TunesmithError, Exception) as exc:  # an engine bug must not kill the worker
-            log.exception("clip.failed", task_id=task_id, clip_id=clip.id, error=str(exc))
+            log.error(
+                "clip.failed",
+                task_id=task_id,
+                clip_id=clip.id,
+                error=str(exc),
+                traceback=traceback.format_exc(),
+            )
             store.finish_clip(clip.id, state="failed", error_message=ENGINE_FAILED)
     finished = store.finish_task(task_id)
     if finished is not None:
