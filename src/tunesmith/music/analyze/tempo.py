@@ -47,6 +47,12 @@ PRIOR_CENTER_BPM = 130.0
 """Centre of the log-normal tempo prior (bpm). With the metrical terms below it was tuned on
 :func:`tunesmith.music.analyze.evalset.tempo_cases` (ballads to drum and bass)."""
 
+UNDRIVEN_PRIOR_CENTER_BPM = 90.0
+"""Prior centre (bpm) for music whose low band has no periodic pulse (see :func:`_prior_center`)."""
+
+UNDRIVEN_LOW_PULSE = 0.25
+"""Low-band autocorrelation peak (0..1, lags 0.25–3 s) below which music counts as undriven."""
+
 PRIOR_SIGMA_OCTAVES = 0.7
 """Width of the tempo prior in octaves (one standard deviation)."""
 
@@ -209,8 +215,17 @@ def _salience(ac: FloatArray, lag: float) -> float:
     return total / weight if weight else 0.0
 
 
-def _prior(bpm: float) -> float:
-    return float(np.exp(-0.5 * (np.log2(bpm / PRIOR_CENTER_BPM) / PRIOR_SIGMA_OCTAVES) ** 2))
+def _prior(bpm: float, center_bpm: float = PRIOR_CENTER_BPM) -> float:
+    return float(np.exp(-0.5 * (np.log2(bpm / center_bpm) / PRIOR_SIGMA_OCTAVES) ** 2))
+
+
+def _prior_center(low: FloatArray) -> float:
+    """:data:`PRIOR_CENTER_BPM`, or :data:`UNDRIVEN_PRIOR_CENTER_BPM` when the low band carries
+    no periodic pulse (no kick or bass pattern: solo piano, ballads, ambient)."""
+    fps = ANALYSIS_RATE_HZ / HOP
+    lo, hi = int(0.25 * fps), min(low.size - 1, int(3.0 * fps))
+    strength = float(np.max(low[lo:hi])) if hi > lo else 0.0
+    return UNDRIVEN_PRIOR_CENTER_BPM if strength < UNDRIVEN_LOW_PULSE else PRIOR_CENTER_BPM
 
 
 def _refine_period(ac: FloatArray, lag: float) -> float:
@@ -270,7 +285,7 @@ def _evidence(acs: _Periodicities, lag: float) -> float:
     duple = 1.0 + SUBDIVISION_BONUS * half * accent
     too_slow = 1.0 - QUARTER_PENALTY * _positive_peak(ac, lag / 4)
     grid = GRID_FLOOR + _grid_support(acs.low, acs.harmonic, lag)
-    return _salience(ac, lag) * _prior(60.0 * fps / lag) * duple * too_slow * grid
+    return _salience(ac, lag) * _prior(60.0 * fps / lag, acs.prior_center_bpm) * duple * too_slow * grid
 
 
 @dataclass(frozen=True)
@@ -280,6 +295,7 @@ class _Periodicities:
     full: FloatArray
     low: FloatArray
     harmonic: FloatArray
+    prior_center_bpm: float = PRIOR_CENTER_BPM
 
 
 def _choose_period(acs: _Periodicities, min_bpm: float, max_bpm: float) -> tuple[float, float]:
@@ -395,6 +411,7 @@ def estimate_tempo(audio: AudioBuffer, *, min_bpm: float = 50.0, max_bpm: float 
         _autocorrelation(features.low, max_lag),
         _autocorrelation(features.harmonic, max_lag),
     )
+    acs = _Periodicities(acs.full, acs.low, acs.harmonic, _prior_center(acs.low))
     period, strength = _choose_period(acs, min_bpm, max_bpm)
     if period <= 0:
         return empty
