@@ -8,6 +8,8 @@ Nothing is read at import time: call :func:`load_settings` (the CLI and ``create
 
 from __future__ import annotations
 
+import secrets
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,7 +77,10 @@ class FileSettings(BaseModel):
     signed_url_ttl_s: int | None = Field(
         default=None, ge=1, description="Sign file URLs with exp/sig when set."
     )
-    signing_secret: str | None = Field(default=None, description="HMAC secret for signed file URLs.")
+    signing_secret: str | None = Field(
+        default=None,
+        description="HMAC secret for signed file URLs; default: a random one kept in data_dir.",
+    )
 
 
 class UploadSettings(BaseModel):
@@ -149,6 +154,28 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.public_base_url.rstrip("/")
+
+    def file_signing_secret(self) -> str:
+        """``files.signing_secret``, or a random secret made once and kept in
+        ``data_dir/file-signing.key`` (shared by the API and worker processes of one data dir)."""
+        if self.files.signing_secret:
+            return self.files.signing_secret
+        path = (self.data_dir / "file-signing.key").resolve()
+        with _SECRET_LOCK:
+            if path not in _SECRETS:
+                if not path.is_file():
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    try:
+                        with path.open("x", encoding="ascii") as handle:  # first writer wins
+                            handle.write(secrets.token_urlsafe(32))
+                    except FileExistsError:
+                        pass
+                _SECRETS[path] = path.read_text(encoding="ascii").strip()
+            return _SECRETS[path]
+
+
+_SECRETS: dict[Path, str] = {}
+_SECRET_LOCK = threading.Lock()
 
 
 def load_settings(**overrides: Any) -> Settings:

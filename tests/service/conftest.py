@@ -20,7 +20,6 @@ import pytest
 from PIL import Image
 
 from tunesmith.api.app import create_app
-from tunesmith.api.metrics import HttpMetrics
 from tunesmith.auth.keys import create_key
 from tunesmith.engines.base import EngineResult, SongFacts
 from tunesmith.jobs.context import Services, build_services
@@ -171,14 +170,15 @@ class LiveServer:
         """Serve ``services`` (fresh HTTP metrics) until the block ends; yields a client whose
         relative URLs and ``http://testserver`` URLs both reach this server."""
         state = self.app.state
-        previous = (state.services, state.http_metrics)
-        state.services, state.http_metrics = services, HttpMetrics()
+        previous = state.services
+        state.services = services
+        state.http_metrics.__init__()  # the middleware holds this object: reset it in place
         client = httpx.Client(base_url=PUBLIC_BASE_URL, transport=_ToLive(self.port), timeout=60)
         try:
             yield client
         finally:
             client.close()
-            state.services, state.http_metrics = previous
+            state.services = previous
 
 
 class _ToLive(httpx.HTTPTransport):

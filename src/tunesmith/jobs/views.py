@@ -19,7 +19,7 @@ def _url(settings: Settings, clip: Clip, wire_name: str) -> str | None:
         clip.id,
         wire_name,
         ttl_s=settings.files.signed_url_ttl_s,
-        secret=settings.files.signing_secret or "",
+        secret=settings.file_signing_secret() if settings.files.signed_url_ttl_s else "",
     )
 
 

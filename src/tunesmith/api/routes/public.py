@@ -7,15 +7,18 @@ from pathlib import PurePosixPath
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from tunesmith import __version__
 from tunesmith.api.deps import ServicesDep
 from tunesmith.blobs.urls import CONTENT_TYPES, WIRE_FILES, blob_key, verify
 from tunesmith.errors import NotFound, Unauthorized
+from tunesmith.jobs.files import ensure_m4a
 
 router = APIRouter()
 
 CACHE_CONTROL = "public, max-age=31536000, immutable"
+M4A_NAME = "audio.m4a"
 
 
 @router.get("/health", tags=["health"], operation_id="health")
@@ -55,19 +58,23 @@ def metrics(request: Request, services: ServicesDep) -> PlainTextResponse:
 
 
 @router.api_route("/files/{clip_id}/{name}", methods=["GET", "HEAD"], tags=["files"], operation_id="file")
-def file(clip_id: str, name: str, request: Request, services: ServicesDep) -> Response:
-    """A clip file (no auth: the UUID is the capability). Supports HEAD and Range."""
-    if name not in WIRE_FILES:
+async def file(clip_id: str, name: str, request: Request, services: ServicesDep) -> Response:
+    """A clip file (no auth: the UUID is the capability). Supports HEAD and Range. ``audio.m4a``
+    is transcoded from the mix on first request."""
+    if name not in WIRE_FILES and name != M4A_NAME:
         raise NotFound("Not Found.")
-    files = services.settings.files
-    if files.signed_url_ttl_s and not verify(
+    settings = services.settings
+    if settings.files.signed_url_ttl_s and not verify(
         request.url.path,
         request.query_params.get("exp"),
         request.query_params.get("sig"),
-        files.signing_secret or "",
+        settings.file_signing_secret(),
     ):
         raise NotFound("Not Found.")
-    path = services.blobs.local_path(blob_key(clip_id, WIRE_FILES[name]))
+    if name == M4A_NAME:
+        path = await run_in_threadpool(ensure_m4a, services, clip_id)
+    else:
+        path = services.blobs.local_path(blob_key(clip_id, WIRE_FILES[name]))
     if path is None:
         raise NotFound("Not Found.")
     media_type = CONTENT_TYPES.get(PurePosixPath(name).suffix, "application/octet-stream")
