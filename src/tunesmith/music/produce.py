@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from tunesmith.music.audio import AudioBuffer, encode_flac, encode_mp3, encode_w
 from tunesmith.music.bundle import Bundle
 from tunesmith.music.compose import compose
 from tunesmith.music.progress import Progress, no_progress
-from tunesmith.music.render import render_song
+from tunesmith.music.render import RenderedSong, render_song
 from tunesmith.music.render.cover import draw_cover
 from tunesmith.music.render.video import make_video
 from tunesmith.music.score import Score, StemGroup
@@ -73,29 +73,70 @@ def produce_song(
     with stage("encode"):
         bundle.files.update(_encode_all(score, rendered.master, rendered.stems, with_video=with_video))
     with stage("analyze"):
-        analysis = summarize(rendered.master)
-        analysis["score"] = {
-            "tempo_bpm": round(score.tempo_bpm, 3),
-            "key": score.key.name,
-            "time_signature": score.time_signature,
-            "duration_s": score.duration_s,
-            "sections": [
-                {
-                    "label": s.label,
-                    "kind": s.kind,
-                    "start_s": round(score.seconds_at(score.bar_start_beat(s.start_bar)), 3),
-                }
-                for s in score.sections
-            ],
-        }
-        bundle.files[files.ANALYSIS] = json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode(
-            "utf-8"
-        )
-        timeline = _lyrics_timeline(score)
-        if timeline is not None:
-            bundle.files[files.LYRICS] = json.dumps(timeline, ensure_ascii=False).encode("utf-8")
+        bundle.files.update(_analysis_files(score, rendered.master))
     progress("done", len(stages), len(stages))
     return ProducedSong(score=score, bundle=bundle)
+
+
+def render_score(
+    score: Score,
+    *,
+    quality: str = "standard",
+    sample_rate_hz: int = 44_100,
+    progress: Progress = no_progress,
+) -> RenderedSong:
+    """Sing and render an already composed (or edited) Score: the vocals and render stages of
+    :func:`produce_song`. Deterministic: the same Score gives identical audio."""
+    progress("vocals", 0, 1)
+    vocal_stems = _render_vocals(score, sample_rate_hz)
+    return render_song(
+        score, sample_rate_hz=sample_rate_hz, quality=quality, extra_stems=vocal_stems, progress=progress
+    )
+
+
+def package_song(
+    score: Score,
+    master: AudioBuffer,
+    stems: Mapping[StemGroup, AudioBuffer],
+    *,
+    with_video: bool = True,
+) -> Bundle:
+    """Encode and analyse rendered audio into a bundle: the encode and analyze stages of
+    :func:`produce_song`, for audio made elsewhere (edits that splice audio, for instance).
+    ``master`` must last ``round(score.duration_s × rate)`` frames."""
+    bundle = Bundle()
+    started = time.perf_counter()
+    bundle.files.update(_encode_all(score, master, dict(stems), with_video=with_video))
+    bundle.stage_times_s["encode"] = round(time.perf_counter() - started, 4)
+    started = time.perf_counter()
+    bundle.files.update(_analysis_files(score, master))
+    bundle.stage_times_s["analyze"] = round(time.perf_counter() - started, 4)
+    return bundle
+
+
+def _analysis_files(score: Score, master: AudioBuffer) -> dict[str, bytes]:
+    """``analysis.json`` (measured facts plus the Score's) and, with vocals, ``lyrics.json``."""
+    out: dict[str, bytes] = {}
+    analysis = summarize(master)
+    analysis["score"] = {
+        "tempo_bpm": round(score.tempo_bpm, 3),
+        "key": score.key.name,
+        "time_signature": score.time_signature,
+        "duration_s": score.duration_s,
+        "sections": [
+            {
+                "label": s.label,
+                "kind": s.kind,
+                "start_s": round(score.seconds_at(score.bar_start_beat(s.start_bar)), 3),
+            }
+            for s in score.sections
+        ],
+    }
+    out[files.ANALYSIS] = json.dumps(analysis, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    timeline = _lyrics_timeline(score)
+    if timeline is not None:
+        out[files.LYRICS] = json.dumps(timeline, ensure_ascii=False).encode("utf-8")
+    return out
 
 
 def sung_lyrics(score: Score) -> str:
