@@ -121,3 +121,15 @@ def test_soundfont_lookup(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("TUNESMITH_SOUNDFONT", str(tmp_path / "missing.sf2"))
     with pytest.raises(JobFailed, match="TUNESMITH_SOUNDFONT"):
         find_soundfont()
+
+
+def test_a_closed_hi_hat_chokes_the_open_one(make_score) -> None:
+    base = make_score(bars=2, with_strings=False)
+    open_only = [Note(46, 0.0, 0.25, 110)]
+    choked = [Note(46, 0.0, 0.25, 110), Note(42, 1.0, 0.25, 1)]  # closed hat (nearly silent) at 0.5 s
+    ring = {}
+    for name, notes in (("open", open_only), ("choked", choked)):
+        track = Track("hats", "drums", "drums", 0, is_drum=True, notes=notes)
+        ring[name] = _rms_db(render_track(base, track).samples, 0.52, 0.9)
+    assert ring["open"] > -60.0
+    assert ring["choked"] < ring["open"] - 20.0

@@ -1,11 +1,11 @@
 """SoundFont synthesis: one dry stereo buffer per Score track (TinySoundFont + FluidR3_GM).
 
-Pitched tracks are rendered **note by note with a cache**: every distinct (pitch, velocity,
-length) is synthesised once in isolation — note on, hold, note off, release tail — and added
-into the track at each of its onsets. A SoundFont voice is linear and independent of other
-voices, so this equals a sequential render (without voice stealing) while songs that repeat
-their material render several times faster. Drum kits are rendered sequentially instead, so
-exclusive classes (an open hi-hat choked by a closed one) behave as on a real synth.
+Tracks are rendered **note by note with a cache**: every distinct (pitch, velocity, length) is
+synthesised once in isolation — note on, hold, note off, release tail — and added into the track
+at each of its onsets. A SoundFont voice is linear and independent of other voices, so this
+equals a sequential render (without voice stealing) while songs, which repeat their material,
+render several times faster. Drum kits' exclusive classes (an open hi-hat choked by the next
+closed one) are applied when the notes are placed: a choked note fades out over 5 ms.
 
 Velocities are quantised to steps of 4 and note lengths to 128 frames (2.9 ms at 44.1 kHz),
 far below audibility, so repeated notes hit the cache.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -35,8 +36,13 @@ _VELOCITY_STEP = 4
 _LENGTH_STEP_FRAMES = 128
 _TAIL_BLOCK_FRAMES = 2048
 _SILENT_PEAK = 10 ** (-84 / 20)
+_TAIL_FLOOR = 10 ** (-50 / 20)
+"""A release tail stops (with a short fade) 50 dB below the note's peak, or at −84 dBFS."""
 _MAX_TAIL_S = {"draft": 1.5, "standard": 4.0, "high": 8.0}
 _LOAD_LOCK = threading.Lock()
+_CHOKE_FADE_S = 0.005
+_CHOKE_GROUPS = {42: 1, 44: 1, 46: 1, 71: 2, 72: 2, 73: 3, 74: 3, 78: 4, 79: 4, 80: 5, 81: 5}
+"""GM drum keys that silence each other (closed/pedal/open hi-hat, short/long whistle …)."""
 
 
 def find_soundfont() -> str:
@@ -117,15 +123,18 @@ def _note_spans(score: Score, track: Track, sample_rate_hz: int) -> list[tuple[i
     return spans
 
 
-def _render_pitched(
+def _render_cached(
     score: Score, track: Track, frames: int, sample_rate_hz: int, quality: str
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
-    """A pitched track via the per-note cache (see the module docstring)."""
-    out = np.zeros((frames + 1, 2), dtype=np.float32)
-    synth = _new_voice(sample_rate_hz, track.program, is_drum=False)
+    """A track via the per-note cache (see the module docstring); ``[2, frames]``."""
+    out = np.zeros((2, frames), dtype=np.float32)
+    synth = _new_voice(sample_rate_hz, track.program, is_drum=track.is_drum)
     max_tail = int(_MAX_TAIL_S[quality] * sample_rate_hz)
+    fade = max(1, int(_CHOKE_FADE_S * sample_rate_hz))
+    spans = _note_spans(score, track, sample_rate_hz)
+    chokes = _choke_frames(spans) if track.is_drum else [None] * len(spans)
     cache: dict[tuple[int, int, int], np.ndarray[Any, np.dtype[np.float32]]] = {}
-    for start, length, pitch, velocity in _note_spans(score, track, sample_rate_hz):
+    for (start, length, pitch, velocity), choke_at in zip(spans, chokes, strict=True):
         if start >= frames:
             continue
         vel_q = min(127, max(1, round(velocity / _VELOCITY_STEP) * _VELOCITY_STEP))
@@ -135,60 +144,61 @@ def _render_pitched(
         if rendered is None:
             rendered = _render_note(synth, pitch, vel_q, len_q, max_tail)
             cache[key] = rendered
-        stop = min(frames, start + rendered.shape[0])
-        out[start:stop] += rendered[: stop - start]
-    return out[:frames]
+        segment = rendered[:, : frames - start]
+        if choke_at is not None and choke_at - start < segment.shape[1]:
+            # an exclusive-class partner (closed hat after an open one) cuts this note quickly
+            cut = max(0, choke_at - start)
+            segment = segment[:, : cut + fade].copy()
+            segment[:, cut:] *= np.linspace(1.0, 0.0, segment.shape[1] - cut, dtype=np.float32)
+        out[:, start : start + segment.shape[1]] += segment
+    return out
+
+
+def _choke_frames(spans: list[tuple[int, int, int, int]]) -> list[int | None]:
+    """Per drum note, the onset of the next note of its exclusive class (GM hi-hats, whistles,
+    guiros, cuicas, triangles), or ``None``: what a synthesiser's exclusive classes do."""
+    starts: dict[int, list[int]] = {}
+    for start, _length, pitch, _velocity in spans:
+        group = _CHOKE_GROUPS.get(pitch)
+        if group is not None:
+            starts.setdefault(group, []).append(start)
+    result: list[int | None] = []
+    for start, _length, pitch, _velocity in spans:
+        group = _CHOKE_GROUPS.get(pitch)
+        if group is None:
+            result.append(None)
+            continue
+        onsets = starts[group]
+        i = bisect_right(onsets, start)
+        result.append(onsets[i] if i < len(onsets) else None)
+    return result
 
 
 def _render_note(
     synth: Any, pitch: int, velocity: int, length: int, max_tail: int
 ) -> np.ndarray[Any, np.dtype[np.float32]]:
-    """One isolated note: ``length`` held frames plus its release tail until silence."""
+    """One isolated note, ``[2, frames]``: ``length`` held frames plus its release tail."""
     buffer = np.zeros((length + max_tail, 2), dtype=np.float32)
     synth.channel_note_on(0, pitch, velocity / 127.0)
     _render_into(synth, buffer, 0, length)
     synth.channel_note_off(0, pitch)
     end = length
+    floor = max(_SILENT_PEAK, float(np.abs(buffer[:length]).max(initial=0.0)) * _TAIL_FLOOR)
     while end < buffer.shape[0]:
         block_end = min(buffer.shape[0], end + _TAIL_BLOCK_FRAMES)
         _render_into(synth, buffer, end, block_end)
-        silent = float(np.abs(buffer[end:block_end]).max(initial=0.0)) < _SILENT_PEAK
+        silent = float(np.abs(buffer[end:block_end]).max(initial=0.0)) < floor
         end = block_end
         if silent:
             break
     synth.channel_sounds_off(0)
     scratch = np.zeros((_TAIL_BLOCK_FRAMES, 2), dtype=np.float32)
     _render_into(synth, scratch, 0, _TAIL_BLOCK_FRAMES)  # let the quick fade finish: next note starts clean
-    rendered = buffer[:end]
+    rendered = np.ascontiguousarray(buffer[:end].T)
     fade = min(256, end - length)
     if fade > 0:
-        rendered[end - fade : end] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, np.newaxis]
+        rendered[:, end - fade : end] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
     return rendered
-
-
-def _render_drums(
-    score: Score, track: Track, frames: int, sample_rate_hz: int
-) -> np.ndarray[Any, np.dtype[np.float32]]:
-    """A drum-kit track rendered sequentially, event by event, at exact frame positions."""
-    out = np.zeros((frames, 2), dtype=np.float32)
-    synth = _new_voice(sample_rate_hz, track.program, is_drum=True)
-    events: list[tuple[int, int, int, int]] = []  # (frame, order: offs first, pitch, velocity)
-    for start, length, pitch, velocity in _note_spans(score, track, sample_rate_hz):
-        events.append((start, 1, pitch, velocity))
-        events.append((start + length, 0, pitch, 0))
-    events.sort()
-    position = 0
-    for frame, is_on, pitch, velocity in events:
-        if frame >= frames:
-            break
-        _render_into(synth, out, position, frame)
-        position = max(position, frame)
-        if is_on:
-            synth.channel_note_on(0, pitch, velocity / 127.0)
-        else:
-            synth.channel_note_off(0, pitch)
-    _render_into(synth, out, position, frames)
-    return out
 
 
 def render_track(
@@ -203,11 +213,7 @@ def render_track(
     frames = round(score.duration_s * sample_rate_hz)
     if not track.notes or frames == 0:
         return AudioBuffer(np.zeros((2, frames), dtype=np.float32), sample_rate_hz)
-    if track.is_drum:
-        interleaved = _render_drums(score, track, frames, sample_rate_hz)
-    else:
-        interleaved = _render_pitched(score, track, frames, sample_rate_hz, quality)
-    return AudioBuffer(np.ascontiguousarray(interleaved.T), sample_rate_hz)
+    return AudioBuffer(_render_cached(score, track, frames, sample_rate_hz, quality), sample_rate_hz)
 
 
 def render_tracks(
