@@ -1,8 +1,10 @@
 """Joining audio click-free, and measuring a join.
 
-- :func:`join_audio` concatenates ``a[0, c1) + b[0, c2) + …``; at each join the outgoing piece's
-  own continuation past the cut fades out while the incoming piece fades in (raised-cosine,
-  ``crossfade_s``), so nothing is shifted in time and no sample steps.
+- :func:`join_audio` concatenates ``a[0, c1) + b[0, c2) + …``; at each join the outgoing piece
+  fades out over the ``crossfade_s`` before its cut (raised cosine) and the incoming piece, which
+  starts on a bar line from silence, gets a 1 ms guard fade-in: nothing is shifted in time, no
+  sample steps, and neither the outgoing piece's next downbeat nor a softened incoming attack is
+  heard.
 - :func:`splice` replaces ``[start_s, end_s)`` of one buffer by the same span of another with
   crossfades just outside the window; everything further out is bit-identical to the base.
 - :func:`seam_report` measures a join: the largest sample-to-sample step at the join relative to
@@ -22,7 +24,10 @@ from tunesmith.music.audio import AudioBuffer
 __all__ = ["SeamReport", "join_audio", "seam_report", "splice"]
 
 DEFAULT_CROSSFADE_S = 0.01
-"""10 ms: long enough that no step survives, short enough that a beat's attack stays intact."""
+"""10 ms: long enough that no step survives, short enough to sound like a cut on the bar line."""
+INCOMING_FADE_S = 0.001
+"""The incoming piece's guard fade (1 ms): its first sample may not be exactly 0, but its
+downbeat's attack must stay intact."""
 
 
 def _fade(frames: int) -> np.ndarray[Any, np.dtype[np.float32]]:
@@ -39,8 +44,8 @@ def join_audio(
     """``p0[0, c0) + p1[0, c1) + … + last``, each ``(audio, cut_s)``; the last cut is ``None``.
 
     The output has ``Σ round(c_i × rate) + last.frames`` frames. At a join the outgoing piece
-    continues for ``crossfade_s`` past its cut, fading out, over the incoming piece's fade-in.
-    All pieces must share the sample rate; mono pieces are made stereo.
+    fades out over the ``crossfade_s`` before its cut; the incoming piece fades in over its first
+    millisecond. All pieces must share the sample rate; mono pieces are made stereo.
     """
     if not pieces:
         raise InvalidParameter("Nothing to join.", field="continue_clip_id")
@@ -48,6 +53,7 @@ def join_audio(
     if any(p.sample_rate_hz != rate for p, _ in pieces):
         raise InvalidParameter("Clips to join must share the sample rate.", field="continue_clip_id")
     fade_frames = max(0, round(crossfade_s * rate))
+    guard_frames = max(0, round(min(crossfade_s, INCOMING_FADE_S) * rate))
     starts = [0]
     for audio, cut_s in pieces[:-1]:
         if cut_s is None:
@@ -60,22 +66,20 @@ def join_audio(
         starts.append(starts[-1] + cut)
     total = starts[-1] + pieces[-1][0].frames
     out = np.zeros((2, total), dtype=np.float32)
-    fade_in = _fade(fade_frames)
+    fade_out = _fade(fade_frames)[::-1]
+    fade_in = _fade(guard_frames)
     for index, ((audio, cut_s), start) in enumerate(zip(pieces, starts, strict=True)):
         x = audio.to_stereo().samples
         last = index == len(pieces) - 1
-        stop = x.shape[1] if last or cut_s is None else min(x.shape[1], round(cut_s * rate) + fade_frames)
+        stop = x.shape[1] if last or cut_s is None else round(cut_s * rate)
         seg = np.array(x[:, :stop], dtype=np.float32, copy=True)
         if index > 0:
-            n = min(fade_frames, seg.shape[1])
+            n = min(guard_frames, seg.shape[1])
             seg[:, :n] *= fade_in[:n]
-        if not last and cut_s is not None:
-            cut = round(cut_s * rate)
-            tail = seg.shape[1] - cut
-            if tail > 0:
-                seg[:, cut:] *= fade_in[::-1][:tail]
-        end = min(total, start + seg.shape[1])
-        out[:, start:end] += seg[:, : end - start]
+        if not last:
+            n = min(fade_frames, seg.shape[1])
+            seg[:, seg.shape[1] - n :] *= fade_out[fade_frames - n :]
+        out[:, start : start + seg.shape[1]] = seg
     return AudioBuffer(out, rate)
 
 
