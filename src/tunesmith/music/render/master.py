@@ -1,8 +1,9 @@
 """Mastering: tone, glue, width, then loudness to a target with a true-peak ceiling.
 
-Chain: level the mix to a working RMS → low shelf (``low_end_db``) and high
-shelf (``brightness_db``) → bus compressor (``compression`` 0–1 sets threshold and ratio) →
-mid/side width → gain to the loudness target → a look-ahead **true-peak limiter**.
+Chain: level the mix to a working RMS → low shelf (``low_end_db``), high shelf
+(``brightness_db``) and, for lo-fi songs, a low-pass (16 kHz → 7 kHz as ``lofi`` goes 0 → 1) →
+bus compressor (``compression`` 0–1 sets threshold and ratio) → mid/side width → gain to the
+loudness target → a look-ahead **true-peak limiter**.
 
 The limiter computes the gain each 64-sample block needs so that its 4×-oversampled peak stays
 under the ceiling, spreads it backwards over the attack time (look-ahead, so peaks are caught
@@ -92,6 +93,10 @@ def _tone_and_glue(
                 pb.HighShelfFilter(
                     cutoff_frequency_hz=8000.0, gain_db=float(np.clip(settings.brightness_db, -12, 12))
                 )
+            )
+        if settings.lofi > 0.05:  # song-wide lo-fi: a darker top end (tracks carry their own "lofi")
+            plugins.append(
+                pb.LowpassFilter(cutoff_frequency_hz=16000.0 - 9000.0 * float(np.clip(settings.lofi, 0, 1)))
             )
         amount = float(np.clip(settings.compression, 0.0, 1.0))
         if amount > 0.02:

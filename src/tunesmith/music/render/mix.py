@@ -27,11 +27,13 @@ import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pedalboard as pb
 from pedalboard import Pedalboard  # type: ignore[attr-defined]
+from scipy.signal import butter, sosfilt
 
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.audio import AudioBuffer
@@ -308,19 +310,20 @@ def _reverb(send: np.ndarray[Any, Any], rate: int, room: float, quality: str) ->
 
     ``standard`` runs the reverb at half the sample rate (pairs of frames averaged on the way down,
     linear interpolation on the way up): a reverb tail has little above 10 kHz and this halves
-    the mixer's biggest cost. ``high`` runs it at the full rate.
+    the mixer's biggest cost. ``high`` runs it at the full rate. The send is high-passed at
+    180 Hz first.
     """
     reverb = pb.Reverb(room_size=room, damping=0.5, wet_level=1.0, dry_level=0.0, width=1.0)
     frames = send.shape[0]
     if quality == "high" or frames < 4:
         stereo = np.zeros((2, frames), dtype=np.float32)
-        stereo[0] = send
+        stereo[0] = sosfilt(_send_highpass(rate), send)
         result: np.ndarray[Any, Any] = reverb(stereo, rate)
         return result
     even = frames // 2 * 2
     half = np.zeros((2, even // 2), dtype=np.float32)
     np.add(send[0:even:2], send[1:even:2], out=half[0])
-    half[0] *= np.float32(0.5)
+    half[0] = sosfilt(_send_highpass(rate // 2), half[0] * np.float32(0.5))
     wet = reverb(half, rate // 2)
     full = np.empty((2, frames), dtype=np.float32)
     full[:, even - 1 :] = wet[:, -1:]  # the last odd frame (and a trailing one when frames is odd)
@@ -329,6 +332,13 @@ def _reverb(send: np.ndarray[Any, Any], rate: int, room: float, quality: str) ->
     np.add(wet[:, :-1], wet[:, 1:], out=odd)
     odd *= np.float32(0.5)
     return full
+
+
+@lru_cache(maxsize=8)
+def _send_highpass(rate: int) -> np.ndarray[Any, Any]:
+    """2nd-order 180 Hz high-pass for the reverb send: the room gets no bass (no mud)."""
+    sos: np.ndarray[Any, Any] = butter(2, 180.0, "highpass", fs=rate, output="sos").astype(np.float32)
+    return sos
 
 
 def _pan_gains(pan: float) -> tuple[float, float]:
@@ -351,7 +361,7 @@ def _track_chain(
         plugins.append(pb.HighpassFilter(highpass))
     if track.role == "bass":
         plugins.append(pb.LowpassFilter(5000.0))
-    effects = set(track.effects) | ({"lofi"} if score.mix.lofi > 0.5 and track.role != "drums" else set())
+    effects = set(track.effects)  # the song-wide MixSettings.lofi belongs to mastering
     if "drive" in effects:
         if plugins:
             x = _chain(plugins)(x, rate)
