@@ -26,6 +26,8 @@ DEFAULT_PRICES: dict[str, int] = {
     "add_vocals": 15,
     "concat_music": 2,
     "upload": 2,
+    "lyrics": 2,
+    "upsample_tags": 1,
 }
 """Credits per operation (API.md §11); ``billing.prices`` overrides entries."""
 

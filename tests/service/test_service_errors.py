@@ -20,6 +20,8 @@ ROUTES = [
     ("GET", "/api/v1/tasks"),
     ("GET", "/api/v1/tasks/00000000-0000-4000-8000-000000000000"),
     ("GET", "/api/v1/webhooks/deliveries"),
+    ("POST", "/api/v1/sonic/lyrics"),
+    ("POST", "/api/v1/sonic/upsample-tags"),
 ]
 
 
@@ -161,11 +163,6 @@ BODY_CASES: list[tuple[Any, int, str]] = [
         {"mv": "sonic-v5", "custom_mode": False},
         400,
         "The 'gpt_description_prompt' field is required when custom_mode = false.",
-    ),
-    (
-        {"mv": "sonic-v5", "prompt": "brief", "auto_lyrics": True},
-        400,
-        "The 'auto_lyrics' field is not supported on this server yet: send the lyrics in 'prompt'.",
     ),
     (
         {"mv": "sonic-v5", "prompt": "[Verse\nla la"},

@@ -1,8 +1,17 @@
 """The lease reaper: tasks whose worker died are re-queued (or failed and refunded when out of
 attempts); tasks past their deadline are failed with the contract's timeout message and refunded.
-Also re-sends webhook deliveries whose scheduled retry was lost."""
+Also re-sends webhook deliveries whose scheduled retry was lost.
+
+A worker's lease names it ``host:pid``. A lease held by a process of *this* host that no longer
+exists (killed, crashed, or the whole server restarted) is ended at once instead of waiting for
+it to expire; leases of other hosts always run their full term.
+"""
 
 from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
 
 import structlog
 
@@ -13,10 +22,40 @@ from tunesmith.store.repos import utcnow
 log = structlog.get_logger(__name__)
 
 
+def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (a killed child its parent has not reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no procfs: trust kill(0)
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def release_dead_local_leases(services: Services) -> int:
+    """End the leases of running tasks whose owner process on this host is gone; returns how many."""
+    host = socket.gethostname()
+    released = 0
+    for task_id, owner in services.store.running_leases():
+        owner_host, _, pid = owner.rpartition(":")
+        if owner_host != host or not pid.isdigit() or _pid_alive(int(pid)):
+            continue
+        if services.store.expire_lease(task_id, owner=owner):
+            log.warning("task.owner_dead", task_id=task_id, owner=owner)
+            released += 1
+    return released
+
+
 def reap(services: Services) -> int:
     """One pass; returns how many tasks it acted on."""
     store = services.store
     acted = 0
+    release_dead_local_leases(services)
     now = utcnow()
     for task in store.expired_tasks():
         acted += 1
@@ -38,7 +77,9 @@ def reap(services: Services) -> int:
 
 
 def requeue_pending(services: Services) -> int:
-    """Enqueue every pending task again (on worker start; duplicates are harmless)."""
+    """Enqueue every pending task again (on worker start; duplicates are harmless), after one
+    reaper pass so that tasks whose worker died with the previous server run again at once."""
+    reap(services)
     ids = services.store.pending_task_ids()
     for task_id in ids:
         services.queue.enqueue_task(task_id)

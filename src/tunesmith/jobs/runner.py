@@ -21,6 +21,7 @@ from tunesmith.engines.base import EngineResult
 from tunesmith.errors import Cancelled, TunesmithError
 from tunesmith.jobs.context import Services
 from tunesmith.jobs.views import webhook_body
+from tunesmith.music.lyrics.describe import Description, read_description
 from tunesmith.music.lyrics.write import write_lyrics
 from tunesmith.music.spec import SongSpec, make_spec
 from tunesmith.store.repos import Clip, Task, utcnow
@@ -52,8 +53,9 @@ def _number(value: object, default: float) -> float:
 def spec_for(task: Task, clip: Clip) -> SongSpec:
     """The SongSpec of one clip of a create task (seed = request seed + clip index).
 
-    In description mode (no lyrics sent, a ``gpt_description_prompt``) the lyrics, title and tags
-    are written from the description with the clip's seed (``tunesmith.music.lyrics.write``).
+    In description mode (no lyrics sent, a ``gpt_description_prompt``) and with ``auto_lyrics``
+    (a brief in ``prompt``) the lyrics, title and tags are written from the description or brief
+    with the clip's seed (``tunesmith.music.lyrics.write``); a sent title or tags wins.
     """
     req = task.request
     seed = int(clip.seed or 0)
@@ -61,10 +63,15 @@ def spec_for(task: Task, clip: Clip) -> SongSpec:
     lyrics = "" if instrumental else str(req.get("lyrics") or "")
     tags = str(req.get("tags") or "")
     title = str(req.get("title") or "")
-    description = req.get("gpt_description_prompt")
-    if req.get("lyrics") is None and description:
+    brief = req.get("auto_lyrics_brief")
+    description: Description | None = None
+    if brief:
+        description = read_description(str(brief), field="prompt", max_chars=len(str(brief)))
+    elif req.get("lyrics") is None and req.get("gpt_description_prompt"):
+        description = read_description(str(req["gpt_description_prompt"]))
+    if description is not None:
         written = write_lyrics(
-            str(description), duration_s=req.get("duration"), seed=seed, vocal_gender=req.get("vocal_gender")
+            description, duration_s=req.get("duration"), seed=seed, vocal_gender=req.get("vocal_gender")
         )
         tags = tags or written.tags
         title = title or written.title

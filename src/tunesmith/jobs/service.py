@@ -1,5 +1,9 @@
 """Submissions: validate (cross-field rules, referenced ids) → price → reserve → persist → enqueue.
 
+``sonic/create`` modes: custom (``prompt`` is the lyrics), description (``gpt_description_prompt``;
+the worker writes lyrics, title and tags), and custom with ``auto_lyrics`` (``prompt`` is a brief;
+the worker writes the lyrics from it and fills title and tags when the request has none).
+
 The API parses and type-checks the wire body into a :class:`CreateRequest`; everything after that
 (contract steps 6–8: cross-field rules, referenced ids, credits) happens here.
 """
@@ -13,6 +17,7 @@ from typing import Any
 
 from tunesmith.errors import Forbidden, InvalidParameter, ServiceUnavailable
 from tunesmith.jobs.context import Services
+from tunesmith.music.lyrics.describe import read_description
 from tunesmith.store.repos import ApiKey, NewClip, Task, new_id
 
 LYRICS_FORMAT = "The lyrics format is invalid. Please check and try again."
@@ -70,28 +75,32 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
     """Validate the cross-field rules, reserve credits and enqueue a create or concat task."""
     if req.task_type == "concat_music":
         return _submit_concat(services, key, req)
+    auto = req.custom_mode and req.auto_lyrics
     if req.custom_mode:
-        if req.auto_lyrics:
-            raise InvalidParameter(
-                "The 'auto_lyrics' field is not supported on this server yet: send the lyrics in 'prompt'.",
-                field="auto_lyrics",
-            )
         if not req.make_instrumental and not (req.prompt or "").strip():
             raise InvalidParameter("The 'prompt' field is required when custom_mode = true.", field="prompt")
+        if auto and (req.prompt or "").strip():
+            # the brief must read as a description; the limit is the prompt's own (already checked)
+            read_description(req.prompt or "", field="prompt", max_chars=len(req.prompt or ""))
     else:
         if not (req.gpt_description_prompt or "").strip():
             raise InvalidParameter(
                 "The 'gpt_description_prompt' field is required when custom_mode = false.",
                 field="gpt_description_prompt",
             )
-    sings = req.custom_mode and not req.make_instrumental
+    sings = req.custom_mode and not req.make_instrumental and not req.auto_lyrics
     if sings and not lyrics_format_ok(req.prompt or ""):
         raise Forbidden(LYRICS_FORMAT)
     _check_queue(services)
     base_seed = req.seed if req.seed is not None else secrets.randbelow(2**32 - CLIPS_PER_CREATE)
     quality = "draft" if (req.mv or "").endswith("-mini") else "standard"
     engine = services.engine_name(req.mv)
-    lyrics = "[Instrumental]" if req.make_instrumental else ((req.prompt or "") if req.custom_mode else "")
+    if req.make_instrumental:
+        lyrics = "[Instrumental]"
+    elif req.custom_mode and not auto:
+        lyrics = req.prompt or ""
+    else:
+        lyrics = ""  # written by the worker (description mode, auto_lyrics)
     clips = [
         NewClip(
             id=new_id(),
@@ -118,7 +127,8 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
         tags=req.tags,
         negative_tags=req.negative_tags,
         make_instrumental=req.make_instrumental,
-        lyrics=req.prompt if req.custom_mode else None,
+        lyrics=req.prompt if req.custom_mode and not auto else None,
+        auto_lyrics_brief=(req.prompt or None) if auto else None,
         gpt_description_prompt=req.gpt_description_prompt,
         duration=req.duration,
         vocal_gender=req.vocal_gender,

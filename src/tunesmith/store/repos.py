@@ -556,6 +556,16 @@ class Store:
             s.flush()
             return _clip(row), (None if task_row is None else _task(task_row, [clip.id]))
 
+    def charge(self, key_id: str, amount: int) -> None:
+        """Take ``amount`` credits for a synchronous call that succeeded (extra credits first), in one
+        transaction; raises InsufficientCredits (nothing taken) when the balance is short."""
+        if amount <= 0:
+            return
+        now = utcnow()
+        with self.session() as s:
+            ledger.reserve(s, key_id, amount, task_id=None, now=now)
+            s.add(LedgerRow(key_id=key_id, kind="charge", amount=amount, created_at=now))
+
     def get_task(self, task_id: str, *, key_id: str | None = None) -> Task | None:
         with self.session() as s:
             row = s.get(TaskRow, task_id)
@@ -769,6 +779,27 @@ class Store:
                     select(TaskRow.id).where(TaskRow.state == "pending").order_by(TaskRow.created_at)
                 ).scalars()
             )
+
+    def running_leases(self) -> list[tuple[str, str]]:
+        """``(task_id, lease_owner)`` of every running task."""
+        with self.session() as s:
+            rows = s.execute(
+                select(TaskRow.id, TaskRow.lease_owner).where(
+                    TaskRow.state == "running", TaskRow.lease_owner.is_not(None)
+                )
+            )
+            return [(str(task_id), str(owner)) for task_id, owner in rows]
+
+    def expire_lease(self, task_id: str, *, owner: str) -> bool:
+        """End ``owner``'s lease on a running task now (its worker is known to be dead)."""
+        past = utcnow() - timedelta(seconds=1)
+        with self.session() as s:
+            result = s.execute(
+                update(TaskRow)
+                .where(TaskRow.id == task_id, TaskRow.lease_owner == owner, TaskRow.state == "running")
+                .values(lease_expires_at=past)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def reset_for_retry(self, task_id: str) -> None:
         with self.session() as s:

@@ -57,7 +57,8 @@ def metrics(request: Request, services: ServicesDep) -> PlainTextResponse:
     )
 
 
-@router.api_route("/files/{clip_id}/{name}", methods=["GET", "HEAD"], tags=["files"], operation_id="file")
+@router.get("/files/{clip_id}/{name}", tags=["files"], operation_id="file")
+@router.head("/files/{clip_id}/{name}", tags=["files"], operation_id="file-head")
 async def file(clip_id: str, name: str, request: Request, services: ServicesDep) -> Response:
     """A clip file (no auth: the UUID is the capability). Supports HEAD and Range. ``audio.m4a``
     is transcoded from the mix on first request."""

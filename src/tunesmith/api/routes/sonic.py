@@ -1,5 +1,6 @@
-"""Sonic family routes that are built: create (create_music, concat_music), poll (+ the root
-``/get_music`` alias) and upload."""
+"""Sonic family routes that are built: create (create_music with custom, description and
+auto-lyrics modes; concat_music), poll (+ the root ``/get_music`` alias), upload, and the
+synchronous words endpoints lyrics and upsample-tags."""
 
 from __future__ import annotations
 
@@ -13,13 +14,19 @@ from starlette.datastructures import UploadFile
 from tunesmith.api.deps import ReadKey, ServicesDep, SubmitKey
 from tunesmith.api.routes.common import ERRORS, body_doc
 from tunesmith.api.schemas.sonic import (
+    LyricsOut,
     PollOut,
     SonicCreateBody,
+    SonicLyricsBody,
     SonicUploadBody,
     Submitted,
     Uploaded,
+    UpsampleTagsBody,
+    UpsampleTagsOut,
     parse_create,
+    parse_lyrics,
     parse_upload,
+    parse_upsample,
 )
 from tunesmith.api.validation import MAX_BODY_BYTES, parse_json_object
 from tunesmith.errors import InvalidParameter, PayloadTooLarge
@@ -27,6 +34,7 @@ from tunesmith.jobs.context import Services
 from tunesmith.jobs.service import submit_create
 from tunesmith.jobs.uploads import too_large_message, upload
 from tunesmith.jobs.views import poll_view
+from tunesmith.jobs.words import make_lyrics, make_upsampled_tags
 from tunesmith.store.repos import ApiKey
 
 router = APIRouter(tags=["sonic"])
@@ -126,3 +134,32 @@ async def upload_route(request: Request, key: SubmitKey, services: ServicesDep) 
         answer["task_id"] = task.id
     answer["clip_id"] = clip.id
     return JSONResponse(answer)
+
+
+@router.post(
+    "/api/v1/sonic/lyrics",
+    response_model=LyricsOut,
+    responses=ERRORS,
+    openapi_extra=body_doc(SonicLyricsBody),
+    operation_id="sonic-lyrics",
+)
+async def lyrics(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """Write two titled lyrics from a short description (synchronous; 2 credits, charged on success)."""
+    description, seed = parse_lyrics(await read_json(request))
+    pair = await run_in_threadpool(make_lyrics, services, key, description, seed=seed)
+    results = [{"title": c.title, "lyrics": c.lyrics} for c in pair]
+    return JSONResponse({"code": 200, "message": "success", "results": results})
+
+
+@router.post(
+    "/api/v1/sonic/upsample-tags",
+    response_model=UpsampleTagsOut,
+    responses=ERRORS,
+    openapi_extra=body_doc(UpsampleTagsBody),
+    operation_id="sonic-upsample-tags",
+)
+async def upsample(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """Expand short tags into a production description the composer honours (synchronous; 1 credit)."""
+    tags = parse_upsample(await read_json(request))
+    upsampled = await run_in_threadpool(make_upsampled_tags, services, key, tags)
+    return JSONResponse({"code": 200, "message": "success", "data": {"upsampled_tags": upsampled}})

@@ -96,6 +96,38 @@ def parse_create(data: dict[str, Any]) -> CreateRequest:
     )
 
 
+LYRICS_REQUIRED = "description is required."
+LYRICS_TOO_LONG = "The description character length should be less than 120."
+
+
+def parse_lyrics(data: dict[str, Any]) -> tuple[str, int | None]:
+    """Check a ``/sonic/lyrics`` body: ``description`` (alias ``prompt``; required, ≤ 120) and
+    ``seed`` [+]. Returns ``(description, seed)``."""
+    body = Body(data)
+    sent, value = body.raw("description", "prompt")
+    if value is None:
+        raise InvalidParameter(LYRICS_REQUIRED, field="description")
+    if not isinstance(value, str):
+        raise InvalidParameter(f"The '{sent}' field should be a string.", field=sent)
+    if len(value) > 120:
+        raise InvalidParameter(LYRICS_TOO_LONG, field=sent)
+    if not value.strip():
+        raise InvalidParameter(LYRICS_REQUIRED, field="description")
+    seed = body.integer("seed", lo=0, hi=4_294_967_295)
+    return value, seed
+
+
+def parse_upsample(data: dict[str, Any]) -> str:
+    """Check a ``/sonic/upsample-tags`` body: ``tags`` (required, ≤ 1000)."""
+    body = Body(data)
+    tags = body.string(
+        "tags", max_len=1000, len_message="The tags character length should be less than 1000."
+    )
+    if tags is None or not tags.strip():
+        raise InvalidParameter("The 'tags' field is required.", field="tags")
+    return tags
+
+
 def parse_upload(data: dict[str, Any], *, file_bytes: bytes | None, filename: str) -> UploadRequest:
     """Check a ``/sonic/upload`` body (JSON, or the text parts of a multipart form)."""
     body = Body(data)
@@ -152,6 +184,43 @@ class SonicUploadBody(BaseModel):
     webhook_url: str | None = None
     callback_url: str | None = None
     webhook_secret: str | None = None
+
+
+class SonicLyricsBody(BaseModel):
+    """POST /api/v1/sonic/lyrics (synchronous, 2 credits)."""
+
+    model_config = ConfigDict(extra="allow")
+    description: str | None = Field(default=None, description="What the song is about (≤ 120 characters)")
+    prompt: str | None = Field(default=None, description="Alias of description")
+    seed: int | None = Field(default=None, description="[+] Same seed, same lyrics")
+
+
+class LyricResult(BaseModel):
+    title: str
+    lyrics: str
+
+
+class LyricsOut(BaseModel):
+    code: int = 200
+    message: str = "success"
+    results: list[LyricResult]
+
+
+class UpsampleTagsBody(BaseModel):
+    """POST /api/v1/sonic/upsample-tags (synchronous, 1 credit)."""
+
+    model_config = ConfigDict(extra="allow")
+    tags: str | None = Field(default=None, description="Short style tags, e.g. 'pop, happy' (≤ 1000)")
+
+
+class UpsampledTags(BaseModel):
+    upsampled_tags: str
+
+
+class UpsampleTagsOut(BaseModel):
+    code: int = 200
+    message: str = "success"
+    data: UpsampledTags
 
 
 class Submitted(BaseModel):
