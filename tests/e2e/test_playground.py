@@ -195,6 +195,20 @@ def test_playground_end_to_end(server: Server, artifacts: Path) -> None:
             page.wait_for_function("document.querySelector('#credits').textContent.includes('credits')")
             assert page.evaluate("localStorage.getItem('tunesmith.apiKey')") == server.key
             assert "5,000" in page.inner_text("#credits") or "5000" in page.inner_text("#credits")
+            assert page.locator("#description").is_hidden()
+
+            # 1b. one-click tag upsampling, only when the server offers it
+            assert page.locator("#upsample").is_visible() is operations["upsample_tags"]
+            if operations["upsample_tags"]:
+                page.fill("#tags", "lo-fi")
+                page.click("#upsample")
+                page.wait_for_function("document.querySelector('#tags').value.length > 'lo-fi'.length")
+                direct = httpx.post(
+                    server.base_url + "/api/v1/sonic/upsample-tags",
+                    json={"tags": "lo-fi"},
+                    headers={"Authorization": f"Bearer {server.key}"},
+                ).json()["data"]["upsampled_tags"]
+                assert page.input_value("#tags") == direct  # the server's answer, deterministic
 
             # 2. an instrumental: tags typed with a suggestion click, 10 s, fixed seed
             page.fill("#title", "Harbour Lights")
@@ -329,16 +343,16 @@ def test_playground_end_to_end(server: Server, artifacts: Path) -> None:
             assert "BPM" in page.inner_text("#status")
             shot("upload")
 
-            # 9. the layout holds on a phone-sized screen
+            page.evaluate("window.scrollTo(0, 0)")
+            shot("final")
+            shutil.copyfile(shots[-1], Path(tempfile.gettempdir()) / "tunesmith-playground.png")
+
+            # 9. the layout holds on a phone-sized screen: nothing wider than the viewport
             page.set_viewport_size({"width": 390, "height": 844})
             page.wait_for_timeout(300)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             assert overflow <= 1, overflow
             shot("mobile")
-            page.set_viewport_size({"width": 1280, "height": 900})
-            page.evaluate("window.scrollTo(0, 0)")
-            shot("final")
-            shutil.copyfile(shots[-1], Path(tempfile.gettempdir()) / "tunesmith-playground.png")
         finally:
             browser.close()
     assert console_errors == [], console_errors
