@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -e '.[dev]'
 	$(PIP) install -q --no-deps 'tinysoundfont==0.3.*'
+	$(PIP) install -q --no-deps 'basic-pitch==0.4.0'
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
