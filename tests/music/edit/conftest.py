@@ -32,6 +32,12 @@ def source_render(source: Score) -> RenderedSong:
 
 
 @pytest.fixture(scope="session")
+def extension_request() -> dict[str, object]:
+    """The extend() arguments the ``extension`` fixture was made with."""
+    return {"continue_at_s": CONTINUE_AT_S, "seed": 5, "lyrics": EXTENSION_LYRICS, "duration_s": 16.0}
+
+
+@pytest.fixture(scope="session")
 def extension(source: Score) -> Score:
     return extend(source, continue_at_s=CONTINUE_AT_S, seed=5, lyrics=EXTENSION_LYRICS, duration_s=16)
 

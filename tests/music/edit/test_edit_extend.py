@@ -19,7 +19,14 @@ from tunesmith.music.edit import concat, extend, join_audio, seam_report, snap_c
 from tunesmith.music.render import RenderedSong
 from tunesmith.music.score import Score
 
-from .conftest import CONTINUE_AT_S, EXTENSION_LYRICS
+CONTINUE_AT_S = 12.3  # as in conftest's extension fixture (checked by test_fixture_request)
+EXTENSION_LYRICS = "[Chorus]\nRun away with me tonight\nEverything will be alright"
+
+
+def test_fixture_request(extension_request: dict[str, object]) -> None:
+    assert extension_request["continue_at_s"] == CONTINUE_AT_S
+    assert extension_request["lyrics"] == EXTENSION_LYRICS
+
 
 pytestmark = pytest.mark.slow
 
