@@ -26,7 +26,7 @@ from tunesmith.music.analyze.tempo import estimate_tempo
 from tunesmith.music.audio import decode_audio
 from tunesmith.store.repos import Store
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("e2e-server")]  # one shared server
 
 LEASE_S = 30.0
 REAPER_INTERVAL_S = 0.5
