@@ -293,7 +293,8 @@ def _mix_group(
     stem: np.ndarray[Any, Any] = dry if dry is not None else np.zeros((2, frames), dtype=np.float32)
     if reverb_send is not None:
         room = 0.5 + 0.45 * float(np.clip(score.mix.reverb_room, 0.0, 1.0))
-        wet = _reverb(reverb_send, rate, room, quality)
+        decimation = 1 if quality == "high" else 2 if group in ("drums", "percussion") else 3
+        wet = _reverb(reverb_send, rate, room, decimation)
         wet *= np.float32(_REVERB_RETURN_GAIN * float(np.clip(score.mix.reverb_wet, 0.0, 1.0)))
         stem += wet
     if delay_send is not None:
@@ -305,32 +306,39 @@ def _mix_group(
     return np.ascontiguousarray(stem, dtype=np.float32), gains
 
 
-def _reverb(send: np.ndarray[Any, Any], rate: int, room: float, quality: str) -> np.ndarray[Any, Any]:
-    """The stereo reverb return (100 % wet) of the mono ``send`` bus; may reuse ``send``'s memory.
+def _reverb(send: np.ndarray[Any, Any], rate: int, room: float, decimation: int) -> np.ndarray[Any, Any]:
+    """The stereo reverb return (100 % wet) of the mono ``send`` bus, high-passed at 180 Hz.
 
-    ``standard`` runs the reverb at half the sample rate (pairs of frames averaged on the way down,
-    linear interpolation on the way up): a reverb tail has little above 10 kHz and this halves
-    the mixer's biggest cost. ``high`` runs it at the full rate. The send is high-passed at
-    180 Hz first.
+    With ``decimation`` > 1 the reverb runs at ``rate / decimation`` (frames averaged in groups
+    on the way down, linear interpolation on the way up). A reverb return carries little energy
+    high up (measured on rendered songs: −21 to −63 dB above 5.5 kHz for pitched parts, −12 dB
+    above 8 kHz for a drum kit), so the mixer uses 3 for pitched groups and 2 for drums and
+    percussion in ``standard`` quality and 1 (full rate) in ``high``.
     """
     reverb = pb.Reverb(room_size=room, damping=0.5, wet_level=1.0, dry_level=0.0, width=1.0)
     frames = send.shape[0]
-    if quality == "high" or frames < 4:
+    if decimation <= 1 or frames < 4 * decimation:
         stereo = np.zeros((2, frames), dtype=np.float32)
         stereo[0] = sosfilt(_send_highpass(rate), send)
         result: np.ndarray[Any, Any] = reverb(stereo, rate)
         return result
-    even = frames // 2 * 2
-    half = np.zeros((2, even // 2), dtype=np.float32)
-    np.add(send[0:even:2], send[1:even:2], out=half[0])
-    half[0] = sosfilt(_send_highpass(rate // 2), half[0] * np.float32(0.5))
-    wet = reverb(half, rate // 2)
+    low_rate = rate // decimation
+    count = frames // decimation
+    low = np.zeros((2, count), dtype=np.float32)
+    low[0] = send[: count * decimation].reshape(count, decimation).mean(axis=1, dtype=np.float32)
+    low[0] = sosfilt(_send_highpass(low_rate), low[0])
+    wet = reverb(low, low_rate)
+    steps = np.arange(decimation, dtype=np.float32) / np.float32(decimation)
     full = np.empty((2, frames), dtype=np.float32)
-    full[:, even - 1 :] = wet[:, -1:]  # the last odd frame (and a trailing one when frames is odd)
-    full[:, 0:even:2] = wet
-    odd = full[:, 1 : even - 1 : 2]
-    np.add(wet[:, :-1], wet[:, 1:], out=odd)
-    odd *= np.float32(0.5)
+    for channel in range(2):
+        w = wet[channel]
+        slope = np.empty_like(w)
+        slope[:-1] = w[1:] - w[:-1]
+        slope[-1] = 0.0
+        body = full[channel, : count * decimation].reshape(count, decimation)
+        np.multiply.outer(slope, steps, out=body)
+        body += w[:, np.newaxis]
+        full[channel, count * decimation :] = w[-1]
     return full
 
 
