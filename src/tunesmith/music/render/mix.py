@@ -177,6 +177,7 @@ class StreamingMix:
         members = [
             self.members[group][n] for n in sorted(self.members[group], key=lambda n: order.get(n, -1))
         ]
+        del self.members[group]  # the dry tracks live only as long as their group's job needs them
         self.futures[group] = self.pool.submit(
             _mix_group,
             self.score,
