@@ -215,3 +215,56 @@ def test_auto_lyrics_errors(client: httpx.Client, auth: dict[str, str]) -> None:
     ok = client.post("/api/v1/sonic/create", json={**base, "prompt": "[unclosed brief"}, headers=auth)
     assert ok.status_code == 200, ok.text
     assert credits(client, auth) == 980
+
+
+# ----- description mode: the written tags reach the Score ----------------------------------------
+
+
+def _scores(
+    client: httpx.Client, auth: dict[str, str], drain: Any, engine: Any, description: str
+) -> list[Any]:
+    """Submit in description mode; compose (no render) the SongSpecs the worker built."""
+    from tunesmith.music.compose import compose
+    from tunesmith.music.style.tags import resolve_style
+
+    engine.calls.clear()
+    body = {"mv": "sonic-v5", "gpt_description_prompt": description, "duration": 30, "seed": 5}
+    task_id = client.post("/api/v1/sonic/create", json=body, headers=auth).json()["task_id"]
+    drain()
+    clips = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"]
+    assert [c["state"] for c in clips] == ["succeeded", "succeeded"]
+    assert all(c["gpt_description_prompt"] == description and c["tags"] for c in clips)
+    assert [spec.seed for spec in engine.calls] == [5, 6]
+    scores = []
+    for spec, clip in zip(engine.calls, clips, strict=True):
+        assert spec.sings and spec.tags == clip["tags"]
+        style = resolve_style(spec.tags, spec.negative_tags)
+        score = compose(spec, style)
+        low, high = style.tempo_range_bpm
+        assert low * 0.97 <= score.tempo_map[0].tempo_bpm <= high * 1.03
+        assert score.vocals  # sung
+        scores.append(score)
+    return scores
+
+
+def test_description_mode_score_reflects_genre_mood_and_instruments(
+    client: httpx.Client, auth: dict[str, str], drain: Any, engine: Any
+) -> None:
+    ballad = _scores(
+        client, auth, drain, engine, "a slow, sad jazz ballad with piano and saxophone about a lost love"
+    )
+    rocker = _scores(
+        client,
+        auth,
+        drain,
+        engine,
+        "an upbeat energetic rock song with electric guitar about summer road trips",
+    )
+    for score in ballad:
+        names = {t.name for t in score.tracks}
+        assert score.genre == "jazz" and score.key.name.endswith("minor")
+        assert {"piano", "saxophone"} <= names
+    for score in rocker:
+        assert score.genre == "rock" and score.key.name.endswith("major")
+        assert any("guitar" in t.name for t in score.tracks)
+    assert max(s.tempo_map[0].tempo_bpm for s in ballad) < min(s.tempo_map[0].tempo_bpm for s in rocker)
