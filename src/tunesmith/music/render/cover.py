@@ -23,7 +23,7 @@ from tunesmith.music.score import Score
 _FAMILIES: dict[str, tuple[float, float, float]] = {
     # family: (base hue 0-1, saturation, value)
     "electronic": (0.78, 0.85, 0.9),
-    "metal": (0.0, 0.35, 0.45),
+    "metal": (0.0, 0.45, 0.6),
     "rock": (0.02, 0.75, 0.7),
     "pop": (0.93, 0.65, 0.95),
     "hiphop": (0.11, 0.8, 0.75),
@@ -99,7 +99,7 @@ def _palette(score: Score, rng: np.random.Generator) -> list[tuple[int, int, int
     hue, saturation, value = _FAMILIES[_family(score)]
     moods = " ".join(score.moods).lower() + " " + score.tags.lower()
     if any(m in moods for m in _DARK_MOODS):
-        value *= 0.6
+        value *= 0.7
     if any(m in moods for m in _BRIGHT_MOODS):
         value = min(1.0, value * 1.15 + 0.05)
         saturation = min(1.0, saturation * 1.1)
@@ -123,7 +123,8 @@ def draw_cover(score: Score, *, size_px: int = 1024, with_title: bool = True) ->
     rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
     colours = _palette(score, rng)
     n = size_px
-    y, x = np.mgrid[0:n, 0:n].astype(np.float32) / n
+    m = min(n, 512)  # the smooth layers are computed at ≤ 512 px and scaled up (4× less work)
+    y, x = np.mgrid[0:m, 0:m].astype(np.float32) / m
 
     angle = float(rng.uniform(0, 2 * np.pi))
     t = np.clip((np.cos(angle) * (x - 0.5) + np.sin(angle) * (y - 0.5)) + 0.5, 0, 1)[..., np.newaxis]
@@ -154,8 +155,13 @@ def draw_cover(score: Score, *, size_px: int = 1024, with_title: bool = True) ->
     strength = (pattern**6 * float(rng.uniform(0.12, 0.3)))[..., np.newaxis]
     image = image * (1 - strength) + accent * strength
 
+    smooth = Image.fromarray(np.clip(image, 0, 255).astype(np.uint8), "RGB")
+    if m != n:
+        smooth = smooth.resize((n, n), Image.Resampling.BICUBIC)
     grain = rng.normal(0.0, 6.0, size=(n, n, 1)).astype(np.float32)
-    picture = Image.fromarray(np.clip(image + grain, 0, 255).astype(np.uint8), "RGB")
+    picture = Image.fromarray(
+        np.clip(np.asarray(smooth, dtype=np.float32) + grain, 0, 255).astype(np.uint8), "RGB"
+    )
     picture = picture.filter(ImageFilter.GaussianBlur(radius=0.6))
 
     draw = ImageDraw.Draw(picture)
