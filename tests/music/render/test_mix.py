@@ -114,7 +114,8 @@ def test_pan(score: Score, tracks: dict[str, AudioBuffer]) -> None:
     assert _db(guitar[1]) > _db(guitar[0]) + 2.0
 
 
-def test_reverb_return_rings_after_the_notes(make_score) -> None:
+@pytest.mark.parametrize("quality", ["standard", "high"])
+def test_reverb_return_rings_after_the_notes(make_score, quality: str) -> None:
     base = make_score(bars=3, with_strings=False)
     chord = [Note(p, 0.0, 2.0, 90) for p in (60, 64, 67)]  # 0-1 s at 120 bpm
     score = dataclasses.replace(
@@ -122,7 +123,7 @@ def test_reverb_return_rings_after_the_notes(make_score) -> None:
     )
     audio = render_tracks(score)
     dry = mix_tracks(score, audio, quality="draft").stems["strings"].samples
-    wet = mix_tracks(score, audio).stems["strings"].samples
+    wet = mix_tracks(score, audio, quality=quality).stems["strings"].samples
     tail = slice(int(1.5 * RATE), int(2.5 * RATE))  # the release is over; the room still rings
     assert _db(wet[:, tail]) > _db(dry[:, tail]) + 6.0
     assert _db(wet[:, tail]) > -70.0
