@@ -20,6 +20,7 @@ import structlog
 from tunesmith.engines.base import EngineResult
 from tunesmith.errors import Cancelled, TunesmithError
 from tunesmith.jobs.context import Services
+from tunesmith.jobs.handlers import handler_for
 from tunesmith.jobs.views import webhook_body
 from tunesmith.music.lyrics.describe import Description, read_description
 from tunesmith.music.lyrics.write import write_lyrics
@@ -145,8 +146,7 @@ def run_task(services: Services, task_id: str) -> Task | None:
         if clip.state in ("succeeded", "failed"):
             continue
         try:
-            engine = services.engine(services.engine_name(clip.mv))
-            result = engine.create(spec_for(claimed, clip), progress)
+            result = handler_for(claimed.task_type)(services, claimed, clip, progress)
             progress("store", 0, 1)
             _store_result(services, claimed, clip, result)
         except TaskTimeout:
