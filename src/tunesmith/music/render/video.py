@@ -30,10 +30,10 @@ def make_video(cover_jpeg: bytes, audio: bytes, *, duration_s: float, audio_bitr
         (root / "cover.jpg").write_bytes(cover_jpeg)
         (root / "audio.bin").write_bytes(audio)
         target = root / "video.mp4"
-        # About one frame per second (the picture never changes), with the rate chosen so that a
-        # whole number of frames spans exactly ``duration_s``: the video track then ends with the
-        # audio instead of on the next whole second.
-        frames = max(1, math.ceil(duration_s))
+        # About one frame every two seconds (the picture never changes), with the rate chosen so
+        # that a whole number of frames spans exactly ``duration_s``: the video track then ends
+        # with the audio instead of on the next frame boundary.
+        frames = max(1, math.ceil(duration_s / 2))
         rate = f"{frames * 1000}/{max(1, round(duration_s * 1000))}"
         command = [
             ffmpeg,
@@ -65,6 +65,8 @@ def make_video(cover_jpeg: bytes, audio: bytes, *, duration_s: float, audio_bitr
             rate,
             "-c:a",
             "aac",
+            "-aac_coder",
+            "fast",  # half the time of the default two-loop search, same bitrate
             "-b:a",
             f"{audio_bitrate_kbps}k",
             "-t",
