@@ -49,6 +49,20 @@ def ensure_first_key(settings: Settings) -> str | None:
         store.close()
 
 
+def _die_with_parent() -> None:
+    """In the worker child: ask Linux to send SIGTERM when ``tunesmith run`` dies, however it dies.
+
+    uvicorn re-raises SIGTERM after its graceful shutdown, which ends ``run`` before its
+    ``finally`` can stop the worker; without this the worker pool would be orphaned.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 @serve_app.command("run")
 def run(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -87,6 +101,7 @@ def run(
                 str(count),
             ],
             env=env,
+            preexec_fn=_die_with_parent,
         )
     typer.echo(f"tunesmith is serving at {settings.public_base_url}  (docs: {settings.public_base_url}/docs)")
     try:
