@@ -25,9 +25,21 @@ DEFAULT_PRICES: dict[str, int] = {
     "add_instrumental": 15,
     "add_vocals": 15,
     "concat_music": 2,
+    "upload_extend": 17,
+    "upload_extend_concat": 19,
+    "upload_cover": 17,
+    "replace_section": 10,
     "upload": 2,
     "lyrics": 2,
     "upsample_tags": 1,
+    "stems_basic": 30,
+    "stems_full": 75,
+    "bpm": 1,
+    "vox": 1,
+    "wav": 2,
+    "midi": 1,
+    "aligned_lyrics": 1,
+    "download": 2,
 }
 """Credits per operation (API.md §11); ``billing.prices`` overrides entries."""
 

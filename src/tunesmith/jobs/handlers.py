@@ -13,7 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tunesmith.engines.base import EngineResult
+from tunesmith.jobs.analysis import ANALYSIS_HANDLERS
 from tunesmith.jobs.context import Services
+from tunesmith.jobs.edits import EDIT_HANDLERS
 from tunesmith.music.progress import Progress
 from tunesmith.store.repos import Clip, Task
 
@@ -30,6 +32,8 @@ def create_clip(services: Services, task: Task, clip: Clip, progress: Progress) 
 
 HANDLERS: dict[str, ClipHandler] = {
     "create_music": create_clip,
+    **ANALYSIS_HANDLERS,
+    **EDIT_HANDLERS,
 }
 
 
