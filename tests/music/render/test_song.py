@@ -102,3 +102,14 @@ def test_streaming_mix_equals_mixing_after_synthesis(score: Score, song: Rendere
     assert list(separate.stems) == list(song.stems)
     assert all(np.array_equal(separate.stems[g].samples, song.stems[g].samples) for g in song.stems)
     assert np.array_equal(separate.mix.samples, song.mix.samples)
+
+
+@pytest.mark.parametrize("duration_s", [0.0, 0.01, 0.3])
+def test_very_short_songs_still_respect_length_and_ceiling(make_score, duration_s: float) -> None:
+    score = dataclasses.replace(make_score(bars=1), duration_s=duration_s)
+    rendered = render_song(score)
+    frames = round(duration_s * RATE)
+    assert rendered.master.frames == rendered.mix.frames == frames
+    assert all(s.frames == frames for s in rendered.stems.values())
+    if frames:
+        assert true_peak_dbtp(rendered.master) <= -1.0

@@ -174,10 +174,10 @@ def _loudness_and_limit(
     padded_energy[:frames] = energy
     block_energy = padded_energy.reshape(blocks, _BLOCK).sum(axis=1)
     loudness = gated_lufs(gating_blocks(energy, rate))
-    if not math.isfinite(loudness):
-        return x
     peaks = _BlockPeaks(x)
-    gain_db = target_lufs - loudness
+    # audio shorter than one 400 ms gating block has no integrated loudness: keep the working
+    # level and only enforce the ceiling
+    gain_db = target_lufs - loudness if math.isfinite(loudness) else 0.0
     margin_db = 0.25
     y = x
     true_peak = float("inf")
@@ -190,7 +190,11 @@ def _loudness_and_limit(
             hits, hit_peaks = peaks.above(ceiling / scale)
             block_gain = _smooth_gain(hits, ceiling / (scale * hit_peaks), blocks, rate)
             estimate = _block_lufs(block_energy * np.square(block_gain * scale), rate)
-            if abs(estimate - target_lufs) <= _ESTIMATE_TOLERANCE_LU or gain_db > 60:
+            if (
+                not math.isfinite(estimate)
+                or abs(estimate - target_lufs) <= _ESTIMATE_TOLERANCE_LU
+                or gain_db > 60
+            ):
                 break
             gain_db += target_lufs - estimate
         y = x * _expand(block_gain * scale, frames)[np.newaxis, :]

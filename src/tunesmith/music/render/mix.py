@@ -239,6 +239,8 @@ def _mix_group(
     kick_times_s: np.ndarray[Any, np.dtype[np.float64]],
     quality: str,
 ) -> tuple[np.ndarray[Any, np.dtype[np.float32]], dict[str, float]]:
+    if frames == 0:
+        return np.zeros((2, 0), dtype=np.float32), {}
     dry: np.ndarray[Any, np.dtype[np.float32]] | None = None
     reverb_send: np.ndarray[Any, np.dtype[np.float32]] | None = None  # mono
     delay_send: np.ndarray[Any, np.dtype[np.float32]] | None = None
