@@ -4,25 +4,30 @@ re-uploaded as plain audio, caching (asking twice computes nothing twice), price
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 from typing import Any
 
 import httpx
+import mido
+import numpy as np
 import pytest
 from tests.service.conftest import FakeEngine
 
+from tunesmith.auth.keys import create_key
 from tunesmith.engines.base import EngineResult
 from tunesmith.engines.registry import get_engine
 from tunesmith.jobs import analysis
 from tunesmith.jobs.context import Services
 from tunesmith.music import bundle
-from tunesmith.music.audio import decode_audio
+from tunesmith.music.audio import AudioBuffer, decode_audio, encode_wav
 from tunesmith.music.lyrics.timeline import lyrics_timeline
 from tunesmith.music.progress import Progress
 from tunesmith.music.score import Score
 from tunesmith.music.spec import SongSpec, make_spec
 
+INSUFFICIENT = "The remaining credits are not enough. You can buy more one-time credit packs or subscribe."
 LYRICS = "[Verse]\nHello little star tonight\nShine on shine on"
 SONG: dict[str, Any] = {"mv": "sonic-v6-mini", "prompt": LYRICS, "tags": "pop, upbeat", "title": "Star"}
 
@@ -270,3 +275,67 @@ def test_errors_use_the_contract_messages(
     answer = post(client, auth, "vox", {"clip_id": instrumental, "vocal_start_s": 0.5, "vocal_end_s": 0.2})
     assert answer.json()["message"] == "The 'vocal_end_s' field should be greater than 'vocal_start_s'."
     assert credits(client, auth) == start - 20  # only the create was charged
+
+
+def arpeggio_wav(pitches: list[int], *, note_s: float = 1.0, rate: int = 22_050) -> bytes:
+    """Sine notes of ``pitches``, one per ``note_s`` (0.9 s sounding, 0.1 s rest)."""
+    t = np.arange(round(len(pitches) * note_s * rate)) / rate
+    tone = np.zeros_like(t)
+    for i, pitch in enumerate(pitches):
+        sounding = (t >= i * note_s) & (t < i * note_s + 0.9 * note_s)
+        tone[sounding] = 0.3 * np.sin(2 * np.pi * 440.0 * 2 ** ((pitch - 69) / 12) * t[sounding])
+    return encode_wav(AudioBuffer.from_array(tone[None, :].astype(np.float32), rate))
+
+
+def test_uploaded_midi_is_transcribed_once(client: httpx.Client, auth: dict[str, str]) -> None:
+    pitches = [60, 64, 67, 72, 67, 64]
+    files = {"file": ("arp.wav", arpeggio_wav(pitches), "audio/wav")}
+    clip_id = client.post("/api/v1/sonic/upload", files=files, headers=auth).json()["clip_id"]
+    data = post(client, auth, "midi", {"clip_id": clip_id}).json()["data"]
+    [inst] = data["instruments"]
+    assert inst["is_drum"] is False
+    assert [n["pitch"] for n in inst["notes"]] == pitches
+    assert all(abs(n["start_s"] - i) < 0.1 for i, n in enumerate(inst["notes"]))
+    song_mid = mido.MidiFile(file=io.BytesIO(client.get(data["midi_url"]).content))
+    heard = [m.note for m in song_mid if m.type == "note_on" and m.velocity > 0]
+    assert heard == pitches
+    computed = analysis.COMPUTATIONS["midi.json"]
+    assert post(client, auth, "midi", {"clip_id": clip_id}).json()["data"] == data
+    assert analysis.COMPUTATIONS["midi.json"] == computed
+
+
+def test_uploaded_full_stems_are_separated(
+    client: httpx.Client, auth: dict[str, str], drain: Any, song: EngineResult
+) -> None:
+    files = {"file": ("star.wav", song.bundle.files[bundle.MIX_WAV], "audio/wav")}
+    clip_id = client.post("/api/v1/sonic/upload", files=files, headers=auth).json()["clip_id"]
+    task_id = post(client, auth, "stems/full", {"clip_id": clip_id}).json()["task_id"]
+    drain()
+    stems = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"]
+    assert [c["metadata"]["stem"] for c in stems] == ["vocals", "drums", "bass", "other"]
+    assert [c["title"] for c in stems] == ["star (Vocals)", "star (Drums)", "star (Bass)", "star (Other)"]
+    parts = [decode_audio(client.get(c["metadata"]["wav_url"]).content) for c in stems]
+    total = sum(p.samples for p in parts)
+    mix = decode_audio(song.bundle.files[bundle.MIX_WAV])
+    assert float(np.abs(total - mix.samples).max()) < 0.01
+
+
+def test_not_ready_foreign_and_short_balance(
+    client: httpx.Client, auth: dict[str, str], services: Services, song: EngineResult
+) -> None:
+    task_id = post(client, auth, "create", SONG).json()["task_id"]  # not drained: still pending
+    pending = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"][0]["clip_id"]
+    answer = post(client, auth, "bpm", {"clip_id": pending})
+    assert answer.status_code == 400 and answer.json()["message"] == "clip is not ready."
+    # a key with 3 credits uploads (2), cannot afford wav (2), can afford bpm (1)
+    poor = {"Authorization": f"Bearer {create_key(services.store, name='poor', credits=3)[1]}"}
+    files = {"file": ("star.wav", song.bundle.files[bundle.MIX_WAV], "audio/wav")}
+    clip_id = client.post("/api/v1/sonic/upload", files=files, headers=poor).json()["clip_id"]
+    answer = post(client, poor, "wav", {"clip_id": clip_id})
+    assert answer.status_code == 403 and answer.json()["message"] == INSUFFICIENT
+    assert credits(client, poor) == 1
+    assert post(client, poor, "bpm", {"clip_id": clip_id}).status_code == 200
+    assert credits(client, poor) == 0
+    # the clip of another key does not exist for this one
+    answer = post(client, auth, "bpm", {"clip_id": clip_id})
+    assert answer.status_code == 400 and answer.json()["message"] == "clip not found."
