@@ -42,6 +42,9 @@ def test_one_stem_per_group_used_and_exact_sum(score: Score, tracks: dict[str, A
         total += stem.samples
     residual_db = _db(total - result.mix.samples) - _db(result.mix.samples)
     assert residual_db < -40.0
+    limit = 10 ** (-1.0 / 20) + 1e-6  # headroom: nothing clips when written as 24-bit files
+    assert np.abs(result.mix.samples).max() <= limit
+    assert all(np.abs(s.samples).max() <= limit for s in result.stems.values())
     assert result.mix.samples.shape == (2, frames)
 
 

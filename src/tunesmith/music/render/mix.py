@@ -71,6 +71,8 @@ VOCAL_LEVEL_DBFS = -17.0
 _KICK_PITCHES = (35, 36)
 _DELAY_ROLES = ("lead", "counter", "arp")
 _ACTIVE_FLOOR_DB = -50.0
+_MIX_PEAK_LIMIT = 10 ** (-1.0 / 20)
+"""Stems and the unmastered mix are scaled down together when either would peak above −1 dBFS."""
 _REVERB_RETURN_GAIN = 2.5
 """Return level per unit of ``MixSettings.reverb_wet``: 0.25 → 0.625, a clearly audible room."""
 
@@ -78,7 +80,8 @@ _REVERB_RETURN_GAIN = 2.5
 @dataclass
 class MixResult:
     """``stems``: one unmastered stereo buffer per stem group used, in :data:`STEM_GROUPS` order.
-    ``mix``: their exact sum (unmastered)."""
+    ``mix``: their exact sum (unmastered). Neither peaks above −1 dBFS (so 24-bit files of them
+    never clip). ``track_gains_db``: the gain applied to each track (and vocal stem)."""
 
     stems: dict[StemGroup, AudioBuffer]
     mix: AudioBuffer
@@ -204,11 +207,24 @@ class StreamingMix:
                 stems[group] = AudioBuffer(samples, self.rate)
                 total += samples
                 gains.update(group_gains)
+        peak = max([_peak(total)] + [_peak(stem.samples) for stem in stems.values()])
+        if peak > _MIX_PEAK_LIMIT:
+            # leave headroom so 24-bit stems and the unmastered mix never clip; one common scale
+            # keeps "the stems sum to the mix"
+            scale = np.float32(_MIX_PEAK_LIMIT / peak)
+            for stem in stems.values():
+                stem.samples[...] *= scale
+            total *= scale
+            gains = {name: gain + 20 * math.log10(float(scale)) for name, gain in gains.items()}
         return MixResult(stems=stems, mix=AudioBuffer(total, self.rate), track_gains_db=gains)
 
     def close(self) -> None:
         """Release the worker threads (waits for groups already running)."""
         self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _peak(samples: np.ndarray[Any, Any]) -> float:
+    return max(float(samples.max(initial=0.0)), -float(samples.min(initial=0.0)))
 
 
 def _active_rms_db(samples: np.ndarray[Any, Any], rate: int) -> float:
