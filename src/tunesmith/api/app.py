@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tunesmith import __version__
 from tunesmith.api import errors
 from tunesmith.api.metrics import HttpMetrics
-from tunesmith.api.routes import analysis, native, public, sonic
+from tunesmith.api.routes import analysis, edits, native, public, sonic
 from tunesmith.jobs.context import Services, build_services
 from tunesmith.settings import Settings, load_settings
 from tunesmith.web.routes import router as playground_router
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.state.http_metrics = HttpMetrics()
     errors.install(app)
     app.include_router(sonic.router)
+    app.include_router(edits.router)  # upload-extend, upload-cover, replace-section
     app.include_router(analysis.router)  # listening: stems, bpm, vox, wav, midi, lyrics, download
     app.include_router(native.router)
     app.include_router(public.router)

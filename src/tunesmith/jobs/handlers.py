@@ -15,6 +15,7 @@ from collections.abc import Callable
 from tunesmith.engines.base import EngineResult
 from tunesmith.jobs.analysis import ANALYSIS_HANDLERS
 from tunesmith.jobs.context import Services
+from tunesmith.jobs.edits import EDIT_HANDLERS
 from tunesmith.music.progress import Progress
 from tunesmith.store.repos import Clip, Task
 
@@ -32,6 +33,7 @@ def create_clip(services: Services, task: Task, clip: Clip, progress: Progress) 
 HANDLERS: dict[str, ClipHandler] = {
     "create_music": create_clip,
     **ANALYSIS_HANDLERS,
+    **EDIT_HANDLERS,
 }
 
 

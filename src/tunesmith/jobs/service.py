@@ -49,6 +49,12 @@ class CreateRequest:
     webhook_secret: str | None
     stored: dict[str, Any]
     """The body as submitted, without ``webhook_secret`` (what ``GET /tasks/{id}`` shows)."""
+    continue_at: float | None = None
+    """Join point of an extension (seconds into the source)."""
+    audio_weight: float | None = None
+    variation_category: str | None = None
+    overpainting_start_s: float | None = None
+    overpainting_end_s: float | None = None
 
 
 def lyrics_format_ok(lyrics: str) -> bool:
@@ -66,15 +72,17 @@ def lyrics_format_ok(lyrics: str) -> bool:
     return any(not _SECTION_TAG.match(line) for line in lines)
 
 
-def _check_queue(services: Services) -> None:
+def check_queue(services: Services) -> None:
     if services.store.count_pending() >= services.settings.queue.max_pending:
         raise ServiceUnavailable("Server is busy. Retry after 30 seconds.", retry_after_s=30)
 
 
 def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
-    """Validate the cross-field rules, reserve credits and enqueue a create or concat task."""
-    if req.task_type == "concat_music":
-        return _submit_concat(services, key, req)
+    """Validate the cross-field rules, reserve credits and enqueue a create, concat or edit task."""
+    if req.task_type != "create_music":
+        from tunesmith.jobs.edits import submit_edit
+
+        return submit_edit(services, key, req)
     auto = req.custom_mode and req.auto_lyrics
     if req.custom_mode:
         if not req.make_instrumental and not (req.prompt or "").strip():
@@ -91,7 +99,7 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
     sings = req.custom_mode and not req.make_instrumental and not req.auto_lyrics
     if sings and not lyrics_format_ok(req.prompt or ""):
         raise Forbidden(LYRICS_FORMAT)
-    _check_queue(services)
+    check_queue(services)
     base_seed = req.seed if req.seed is not None else secrets.randbelow(2**32 - CLIPS_PER_CREATE)
     quality = "draft" if (req.mv or "").endswith("-mini") else "standard"
     engine = services.engine_name(req.mv)
@@ -149,23 +157,3 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
     )
     services.queue.enqueue_task(task.id)
     return task
-
-
-def _submit_concat(services: Services, key: ApiKey, req: CreateRequest) -> Task:
-    if req.duration is not None:
-        raise InvalidParameter(
-            "The 'duration' field is not supported when task_type = concat_music.", field="duration"
-        )
-    if not req.continue_clip_id:
-        raise InvalidParameter(
-            "The 'continue_clip_id' field is required when task_type = concat_music.",
-            field="continue_clip_id",
-        )
-    clip = services.store.get_clip(req.continue_clip_id, key_id=key.id)
-    if clip is None:
-        raise InvalidParameter("clip not found.", field="continue_clip_id")
-    if clip.state != "succeeded":
-        raise InvalidParameter("clip is not ready.", field="continue_clip_id")
-    # Only extensions (clips with metadata.continue_at) can be concatenated; this server does not
-    # make extensions yet, so no clip qualifies.
-    raise InvalidParameter("The clip to concat must be an extension.", field="continue_clip_id")

@@ -1,6 +1,6 @@
 """Sonic family routes that are built: create (create_music with custom, description and
-auto-lyrics modes; concat_music), poll (+ the root ``/get_music`` alias), upload, and the
-synchronous words endpoints lyrics and upsample-tags."""
+auto-lyrics modes; the edit task types and concat_music), poll (+ the root ``/get_music``
+alias), upload, and the synchronous words endpoints lyrics and upsample-tags."""
 
 from __future__ import annotations
 
@@ -49,6 +49,35 @@ async def read_json(request: Request) -> dict[str, Any]:
     return parse_json_object(await request.body())
 
 
+async def read_form_or_json(request: Request, services: Services) -> tuple[dict[str, Any], bytes | None, str]:
+    """A JSON body, or a multipart form (API.md §12): ``(fields, file bytes or None, file name)``."""
+    max_bytes = services.settings.uploads.max_bytes
+    file_bytes: bytes | None = None
+    filename = ""
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        try:
+            form = await request.form(max_files=1, max_fields=50)
+        except Exception as exc:  # malformed multipart
+            raise InvalidParameter("Invalid multipart body.") from exc
+        data: dict[str, Any] = {}
+        upload_file: UploadFile | None = None
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if name == "file":
+                    upload_file = value
+            else:
+                data.setdefault(name, value)
+        if upload_file is not None:
+            file_bytes = await upload_file.read(max_bytes + 1)
+            filename = upload_file.filename or "upload"
+            await form.close()
+            if len(file_bytes) > max_bytes:
+                raise PayloadTooLarge(too_large_message(max_bytes))
+    else:
+        data = await read_json(request)
+    return data, file_bytes, filename
+
+
 @router.post(
     "/api/v1/sonic/create",
     response_model=Submitted,
@@ -57,7 +86,7 @@ async def read_json(request: Request) -> dict[str, Any]:
     operation_id="sonic-create",
 )
 async def create(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
-    """Submit a song (create_music, concat_music); poll it at /api/v1/sonic/task/{task_id}."""
+    """Submit a song or an edit (any built task_type); poll it at /api/v1/sonic/task/{task_id}."""
     req = parse_create(await read_json(request))
     task = await run_in_threadpool(submit_create, services, key, req)
     return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
@@ -103,30 +132,7 @@ def get_music_missing(key: ReadKey) -> JSONResponse:
 )
 async def upload_route(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
     """Upload a song by URL (JSON) or as a multipart ``file``; becomes a succeeded clip."""
-    max_bytes = services.settings.uploads.max_bytes
-    file_bytes: bytes | None = None
-    filename = ""
-    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        try:
-            form = await request.form(max_files=1, max_fields=50)
-        except Exception as exc:  # malformed multipart
-            raise InvalidParameter("Invalid multipart body.") from exc
-        data: dict[str, Any] = {}
-        upload_file: UploadFile | None = None
-        for name, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                if name == "file":
-                    upload_file = value
-            else:
-                data.setdefault(name, value)
-        if upload_file is not None:
-            file_bytes = await upload_file.read(max_bytes + 1)
-            filename = upload_file.filename or "upload"
-            await form.close()
-            if len(file_bytes) > max_bytes:
-                raise PayloadTooLarge(too_large_message(max_bytes))
-    else:
-        data = await read_json(request)
+    data, file_bytes, filename = await read_form_or_json(request, services)
     req = parse_upload(data, file_bytes=file_bytes, filename=filename)
     clip, task = await run_in_threadpool(upload, services, key, req)
     answer: dict[str, Any] = {"code": 200, "message": "success"}

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tunesmith.api.validation import Body, enum_message
 from tunesmith.errors import InvalidParameter
+from tunesmith.jobs.edits import ReplaceRequest, UploadEditRequest
 from tunesmith.jobs.service import CreateRequest
 from tunesmith.jobs.uploads import UploadRequest
 
@@ -21,8 +22,18 @@ SONIC_MODELS = [
 
 _MV_LIST = [m for m in SONIC_MODELS if m.startswith("sonic-")]
 MV_MESSAGE = enum_message("mv", _MV_LIST, noun="model")
-BUILT_TASK_TYPES = ["create_music", "concat_music"]
-"""Task types this server performs; the others arrive with their issues."""
+BUILT_TASK_TYPES = [
+    "create_music",
+    "extend_music",
+    "extend_upload_music",
+    "cover_music",
+    "cover_upload_music",
+    "concat_music",
+    "remaster",
+    "add_instrumental",
+    "add_vocals",
+]
+"""Task types this server performs (API.md §4.1 order); persona_music arrives with personas."""
 
 
 def _short_limits(mv: str | None) -> bool:
@@ -33,6 +44,11 @@ def parse_create(data: dict[str, Any]) -> CreateRequest:
     """Type- and range-check a ``/sonic/create`` body in table order (API.md §4.1)."""
     body = Body(data)
     task_type = body.enum("task_type", BUILT_TASK_TYPES) or "create_music"
+    return parse_content(body, data, task_type=task_type)
+
+
+def parse_content(body: Body, data: dict[str, Any], *, task_type: str) -> CreateRequest:
+    """The §4.1 content fields (also those of upload-extend and upload-cover), in table order."""
     custom_mode = body.boolean("custom_mode")
     mv = body.string("mv")
     if mv is not None and mv not in SONIC_MODELS:
@@ -56,13 +72,13 @@ def parse_create(data: dict[str, Any]) -> CreateRequest:
     vocal_gender = body.enum("vocal_gender", ["f", "m"])
     style_weight = body.number("style_weight", lo=0, hi=1)
     weirdness = body.number("weirdness_constraint", lo=0, hi=1)
-    body.number("audio_weight", lo=0, hi=1)
+    audio_weight = body.number("audio_weight", lo=0, hi=1)
     continue_clip_id = body.string("continue_clip_id")
-    body.number("continue_at")
+    continue_at = body.number("continue_at")
     body.string("persona_id")
-    body.enum("variation_category", ["subtle", "normal", "high"])
-    body.number("overpainting_start_s", lo=0)
-    body.number("overpainting_end_s", lo=0)
+    variation = body.enum("variation_category", ["subtle", "normal", "high"])
+    overpaint_start = body.number("overpainting_start_s", lo=0)
+    overpaint_end = body.number("overpainting_end_s", lo=0)
     duration = body.number("duration", lo=10, hi=360)
     body.boolean("use_suno_cdn")
     seed = body.integer("seed", lo=0, hi=4_294_967_295)
@@ -93,6 +109,81 @@ def parse_create(data: dict[str, Any]) -> CreateRequest:
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         stored=stored,
+        continue_at=continue_at,
+        audio_weight=audio_weight,
+        variation_category=variation,
+        overpainting_start_s=overpaint_start,
+        overpainting_end_s=overpaint_end,
+    )
+
+
+def parse_upload_edit(
+    data: dict[str, Any], *, file_bytes: bytes | None, filename: str, op: str
+) -> UploadEditRequest:
+    """Check an ``upload-extend`` (op ``extend``) or ``upload-cover`` (op ``cover``) body: the
+    audio (``url`` or multipart ``file``), ``continue_at``/``auto_concat`` or ``audio_weight``,
+    and the §4.1 content fields."""
+    body = Body(data)
+    url = None if file_bytes is not None else body.url("url")
+    auto_concat = False
+    if op == "extend":
+        body.number("continue_at")
+        auto_concat = body.boolean("auto_concat") or False
+    task_type = "upload_extend" if op == "extend" else "upload_cover"
+    content = parse_content(body, data, task_type=task_type)
+    if file_bytes is None and url is None:
+        raise InvalidParameter("The 'url' or 'file' field is required.", field="url")
+    return UploadEditRequest(
+        url=url, file_bytes=file_bytes, filename=filename, auto_concat=auto_concat, content=content
+    )
+
+
+def parse_replace(data: dict[str, Any]) -> ReplaceRequest:
+    """Check a ``/sonic/replace-section`` body (API.md §4.10) in table order."""
+    body = Body(data)
+    clip_id = body.string("clip_id", "continue_clip_id")
+    start = body.number("infill_start_s", lo=0)
+    end = body.number("infill_end_s", lo=0)
+    infill_lyrics = body.string("infill_lyrics", max_len=3000)
+    prompt = body.string(
+        "prompt", max_len=5000, len_message="The prompt character length should be less than 5000."
+    )
+    tags = body.string(
+        "tags", max_len=1000, len_message="The tags character length should be less than 1000."
+    )
+    mv = body.string("mv")
+    if mv is not None and mv not in SONIC_MODELS:
+        raise InvalidParameter(MV_MESSAGE, field="mv")
+    vocal_gender = body.enum("vocal_gender", ["f", "m"])
+    negative_tags = body.string("negative_tags", max_len=1000)
+    seed = body.integer("seed", lo=0, hi=4_294_967_295)
+    body.boolean("auto_concat")
+    webhook_url = body.url("webhook_url", "callback_url")
+    webhook_secret = body.string("webhook_secret", max_len=256)
+    if not clip_id:
+        raise InvalidParameter("The 'clip_id' field is required.", field="clip_id")
+    if start is None:
+        raise InvalidParameter("The 'infill_start_s' field is required.", field="infill_start_s")
+    if end is None:
+        raise InvalidParameter("The 'infill_end_s' field is required.", field="infill_end_s")
+    if end <= start:
+        raise InvalidParameter(
+            "The 'infill_end_s' field should be greater than 'infill_start_s'.", field="infill_end_s"
+        )
+    return ReplaceRequest(
+        clip_id=clip_id,
+        infill_start_s=start,
+        infill_end_s=end,
+        infill_lyrics=infill_lyrics,
+        prompt=prompt,
+        tags=tags,
+        mv=mv,
+        vocal_gender=vocal_gender,
+        negative_tags=negative_tags,
+        seed=seed,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        stored={k: v for k, v in data.items() if k != "webhook_secret"},
     )
 
 
@@ -156,7 +247,9 @@ class SonicCreateBody(BaseModel):
     """POST /api/v1/sonic/create. Unknown fields are ignored; ``null`` counts as absent."""
 
     model_config = ConfigDict(extra="allow")
-    task_type: str | None = Field(default=None, description="create_music (default) or concat_music")
+    task_type: str | None = Field(
+        default=None, description="create_music (default), or an edit: " + ", ".join(BUILT_TASK_TYPES[1:])
+    )
     custom_mode: bool | None = None
     mv: str | None = Field(default=None, description="One of the 20 sonic-/chirp- model names")
     prompt: str | None = Field(default=None, description="Lyrics in custom mode")
@@ -169,9 +262,42 @@ class SonicCreateBody(BaseModel):
     vocal_gender: str | None = None
     style_weight: float | None = None
     weirdness_constraint: float | None = None
-    continue_clip_id: str | None = None
+    audio_weight: float | None = Field(default=None, description="0..1; closeness to the source")
+    continue_clip_id: str | None = Field(default=None, description="Source clip of an edit")
+    continue_at: float | None = Field(default=None, description="Join point (s) of an extension")
+    variation_category: str | None = Field(default=None, description="remaster: subtle, normal, high")
+    overpainting_start_s: float | None = None
+    overpainting_end_s: float | None = None
     duration: float | None = None
     seed: int | None = None
+    webhook_url: str | None = None
+    callback_url: str | None = None
+    webhook_secret: str | None = None
+
+
+class UploadEditBody(SonicCreateBody):
+    """POST /api/v1/sonic/upload-extend and /upload-cover (JSON with ``url``, or multipart ``file``)."""
+
+    url: str | None = None
+    auto_concat: bool | None = Field(default=None, description="upload-extend: return the full songs")
+
+
+class ReplaceSectionBody(BaseModel):
+    """POST /api/v1/sonic/replace-section (10 credits, 2 full songs)."""
+
+    model_config = ConfigDict(extra="allow")
+    clip_id: str | None = None
+    continue_clip_id: str | None = Field(default=None, description="Alias of clip_id")
+    infill_start_s: float | None = None
+    infill_end_s: float | None = None
+    infill_lyrics: str | None = None
+    prompt: str | None = None
+    tags: str | None = None
+    mv: str | None = None
+    vocal_gender: str | None = None
+    negative_tags: str | None = None
+    seed: int | None = None
+    auto_concat: bool | None = None
     webhook_url: str | None = None
     callback_url: str | None = None
     webhook_secret: str | None = None
