@@ -21,6 +21,7 @@ from tunesmith.engines.registry import get_engine
 from tunesmith.jobs import analysis
 from tunesmith.jobs.context import Services
 from tunesmith.music import bundle
+from tunesmith.music.analyze.separate import separate_stems
 from tunesmith.music.audio import AudioBuffer, decode_audio, encode_wav
 from tunesmith.music.lyrics.timeline import lyrics_timeline
 from tunesmith.music.progress import Progress
@@ -339,3 +340,23 @@ def test_not_ready_foreign_and_short_balance(
     # the clip of another key does not exist for this one
     answer = post(client, auth, "bpm", {"clip_id": clip_id})
     assert answer.status_code == 400 and answer.json()["message"] == "clip not found."
+
+
+def test_silent_separated_stems_are_dropped(client: httpx.Client, auth: dict[str, str], drain: Any) -> None:
+    rate = 44_100
+    t = np.arange(3 * rate) / rate
+    bass = (0.3 * np.sin(2 * np.pi * 55.0 * t)).astype(np.float32)
+    wav = encode_wav(AudioBuffer.from_array(np.stack([bass, bass]), rate))
+    files = {"file": ("low.wav", wav, "audio/wav")}
+    clip_id = client.post("/api/v1/sonic/upload", files=files, headers=auth).json()["clip_id"]
+    stored = client.get(f"/api/v1/clips/{clip_id}", headers=auth).json()["data"]["metadata"]["wav_url"]
+    parts = separate_stems(decode_audio(client.get(stored).content))
+    audible = [name for name, part in parts.items() if float(np.abs(part.samples).max()) >= 10 ** (-60 / 20)]
+    assert 0 < len(audible) < 4  # the drop is exercised
+    task_id = post(client, auth, "stems/full", {"clip_id": clip_id}).json()["task_id"]
+    drain()
+    stems = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"]
+    assert [c["metadata"]["stem"] for c in stems] == audible
+    assert all(c["state"] == "succeeded" for c in stems)
+    task = client.get(f"/api/v1/tasks/{task_id}", headers=auth).json()["data"]
+    assert task["state"] == "succeeded" and task["clip_ids"] == [c["clip_id"] for c in stems]

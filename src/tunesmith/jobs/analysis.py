@@ -628,7 +628,7 @@ def stem_audio(services: Services, clip: Clip, mode: str) -> dict[str, AudioBuff
 
 def planned_stems(services: Services, clip: Clip, mode: str) -> list[str]:
     """The stems a stems task of ``clip`` makes: for our songs those with audio above −60 dBFS
-    (exact), for uploads every separated stem (silent ones are dropped when they end)."""
+    (exact), for uploads every separated stem (a silent one is dropped by :func:`stem_clip`)."""
     if clip_score(services, clip) is not None:
         return [n for n, a in stem_audio(services, clip, mode).items() if _peak(a) >= SILENCE_PEAK]
     return list(BASIC_STEMS if mode == "basic" else UPLOAD_FULL_STEMS)
@@ -699,6 +699,9 @@ def stem_clip(services: Services, task: Task, clip: Clip, progress: Progress) ->
     progress("separate", 0, 2)
     audio = stem_audio(services, source, mode)[stem]
     progress("separate", 1, 2)
+    if _peak(audio) < SILENCE_PEAK and services.store.drop_clip(clip.id):
+        # a silent separated stem leaves the task's clip list (§4.11); nothing is stored for it
+        return EngineResult(bundle=Bundle(), facts=_stem_facts(clip, source, audio.duration_s))
     master = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
     files: dict[str, bytes] = {bundle.MIX_WAV: encode_wav(master), bundle.MIX_MP3: encode_mp3(master)}
     group_file = bundle.stem_file(stem)
@@ -718,17 +721,20 @@ def stem_clip(services: Services, task: Task, clip: Clip, progress: Progress) ->
         if stem == "vocals" and services.blobs.exists(timeline):
             files[bundle.LYRICS] = services.blobs.get(timeline)
     progress("separate", 2, 2)
-    facts = SongFacts(
+    return EngineResult(bundle=Bundle(files=files), facts=_stem_facts(clip, source, master.duration_s))
+
+
+def _stem_facts(clip: Clip, source: Clip, duration_s: float) -> SongFacts:
+    return SongFacts(
         title=clip.title,
         tags=clip.tags,
         lyrics=clip.lyrics,
-        duration_s=round(float(source.duration_s or master.duration_s), 2),
+        duration_s=round(float(source.duration_s or duration_s), 2),
         tempo_bpm=float(source.tempo_bpm or 0.0),
         key=source.key or "",
         time_signature=source.time_signature or "",
         estimated=source.estimated,
     )
-    return EngineResult(bundle=Bundle(files=files), facts=facts)
 
 
 ANALYSIS_HANDLERS: dict[str, Callable[[Services, Task, Clip, Progress], EngineResult]] = {

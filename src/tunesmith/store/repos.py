@@ -719,6 +719,16 @@ class Store:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def drop_clip(self, clip_id: str) -> bool:
+        """Remove a clip that is still open from its task (a silent stem, API.md §3.1 and §4.11);
+        False when it is terminal or unknown."""
+        with self.session() as s:
+            row = s.get(ClipRow, clip_id)
+            if row is None or row.state in TERMINAL:
+                return False
+            s.delete(row)
+            return True
+
     def fail_open_clips(self, task_id: str, error_message: str) -> None:
         with self.session() as s:
             s.execute(
