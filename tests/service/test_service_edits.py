@@ -298,20 +298,36 @@ def test_upload_extend_and_upload_cover(ctx: dict[str, Any]) -> None:
     answer = client.post(
         "/api/v1/sonic/upload-extend",
         files={"file": ("song.wav", io.BytesIO(wav), "audio/wav")},
-        data={"continue_at": "5", "mv": "sonic-v6-mini", "duration": "10", "seed": "1"},
+        data={
+            "continue_at": "5",
+            "mv": "sonic-v6-mini",
+            "duration": "10",
+            "seed": "1",
+            "auto_concat": "true",
+        },
         headers=ctx["auth"],
     )
     assert answer.status_code == 200, answer.text
     _drain(ctx["svc"])
     clips = client.get(f"/api/v1/sonic/task/{answer.json()['task_id']}", headers=ctx["auth"]).json()["data"]
     assert [c["state"] for c in clips] == ["succeeded", "succeeded"], clips
-    assert _credits(ctx) == 1000 - 17
+    assert _credits(ctx) == 1000 - 19
     upload_id = clips[0]["metadata"]["source_clip_id"]
     estimated = Score.from_json(ctx["svc"].blobs.get(f"clips/{upload_id}/score.json"))  # stored once
     assert estimated.estimated and estimated.tempo_bpm == pytest.approx(ctx["score"].tempo_bpm, abs=1.0)
     for clip in clips:
-        assert clip["duration"] == 10.0 and clip["metadata"]["continue_at"] == pytest.approx(5.0, abs=0.1)
-        ext = _score_of(ctx, clip["clip_id"])
+        # auto_concat: the full song upload[0, c) + extension; the extension-only clip exists too
+        ext_id = clip["metadata"]["extension_clip_id"]
+        ext_clip = ctx["svc"].store.get_clip(ext_id)
+        assert ext_clip is not None and ext_clip.duration_s == 10.0
+        joined = ext_clip.extra["continue_at"]
+        assert "continue_at" not in clip["metadata"]  # the full song is not an extension
+        assert joined == pytest.approx(5.0, abs=estimated.beats_per_bar * 30.0 / estimated.tempo_bpm)
+        assert clip["duration"] == pytest.approx(joined + 10.0, abs=0.02)
+        seam = seam_report(_wav(ctx, clip), joined)
+        assert seam.step_ratio < 1.5, seam
+        assert ext_id not in [c["clip_id"] for c in clips]
+        ext = _score_of(ctx, ext_id)
         assert ext.tempo_bpm == pytest.approx(estimated.tempo_bpm) and ext.key == estimated.key
 
     covers = _submit(
@@ -320,12 +336,22 @@ def test_upload_extend_and_upload_cover(ctx: dict[str, Any]) -> None:
         {"url": f"http://testserver/files/{ctx['source_id']}/audio.wav", "mv": "sonic-v6-mini", "seed": 3},
     )
     assert [c["state"] for c in covers] == ["succeeded", "succeeded"], covers
-    assert _credits(ctx) == 1000 - 17 - 17
+    assert _credits(ctx) == 1000 - 19 - 17
     cover_score = _score_of(ctx, covers[0]["clip_id"])
     assert cover_score.tempo_bpm == pytest.approx(ctx["score"].tempo_bpm, abs=1.0)
 
 
 ERROR_CASES = [
+    (
+        {
+            "task_type": "extend_upload_music",
+            "mv": "sonic-v5",
+            "continue_clip_id": "SRC",
+            "continue_at": 12.5,
+        },
+        "The 'continue_at' field should be between 0 and 12.",
+    ),
+    ({"task_type": "cover_upload_music", "mv": "sonic-v5", "continue_clip_id": new_id()}, "clip not found."),
     (
         {"task_type": "extend_music", "mv": "sonic-v5"},
         "The 'continue_clip_id' field is required when task_type = extend_music.",
