@@ -167,7 +167,7 @@ def _encode_all(
     pool: ThreadPoolExecutor,
 ) -> dict[str, bytes]:
     """Encode every file of the bundle on ``pool``'s threads (ffmpeg and libsndfile release the
-    GIL, so the encoders overlap on two cores); the video follows once MP3 and cover exist."""
+    GIL, so the encoders overlap on two cores)."""
     jobs: dict[str, Callable[[], bytes]] = {
         files.SCORE: score.to_json,
         files.MIDI: score.to_midi,
@@ -178,10 +178,14 @@ def _encode_all(
     for group, audio in stems.items():
         jobs[files.stem_file(group)] = lambda audio=audio: encode_flac(audio)  # type: ignore[misc]
     futures = {name: pool.submit(job) for name, job in jobs.items()}
-    out = {name: future.result() for name, future in futures.items()}
     if with_video:
-        out[files.VIDEO] = make_video(out[files.COVER], out[files.MIX_MP3], duration_s=score.duration_s)
-    return out
+        # Submitted after the cover and the WAV, so the pool starts those first (FIFO): the
+        # video's AAC encode then runs beside the MP3 and FLAC encoders instead of after them.
+        cover, wav = futures[files.COVER], futures[files.MIX_WAV]
+        futures[files.VIDEO] = pool.submit(
+            lambda: make_video(cover.result(), wav.result(), duration_s=score.duration_s)
+        )
+    return {name: future.result() for name, future in futures.items()}
 
 
 def _render_vocals(score: Score, sample_rate_hz: int) -> dict[str, AudioBuffer]:
