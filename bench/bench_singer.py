@@ -94,7 +94,6 @@ def main() -> None:
         )
         if decoder is not None:
             sung_errors, spoken_errors = [], []
-            seconds_per_bar = 4 * 60.0 / 100
             spoken = speak_phrases(
                 [
                     [
@@ -109,14 +108,21 @@ def main() -> None:
             )
             for i, sentence in enumerate(LINES):
                 ref = [w.spoken for w in words_of_line(sentence)]
+                # the clip: from 0.25 s before the line's first note (its first consonant comes before
+                # the beat) to 0.1 s after its last note (before the next line's breath)
+                notes = [n for n in score.vocals if not n.backing and n.line_index == i]
                 clip = AudioBuffer(lead.samples, lead.sample_rate_hz).slice_s(
-                    i * 2 * seconds_per_bar, (i + 1) * 2 * seconds_per_bar
+                    max(0.0, score.seconds_at(notes[0].start_beat) - 0.25),
+                    score.seconds_at(notes[-1].end_beat) + 0.1,
                 )
                 sung_errors.append(_wer(ref, _recognise(decoder, clip.mono(), clip.sample_rate_hz)))
                 spoken_errors.append(
                     _wer(ref, _recognise(decoder, spoken[i].samples, spoken[i].sample_rate_hz))
                 )
-            line += f" wer_sung={np.mean(sung_errors):.3f} wer_spoken={np.mean(spoken_errors):.3f}"
+            line += (
+                f" wer_sung={np.mean(sung_errors):.3f} (verse {np.mean(sung_errors[:10]):.3f},"
+                f" chorus {np.mean(sung_errors[10:]):.3f}) wer_spoken={np.mean(spoken_errors):.3f}"
+            )
         else:
             line += " wer=unavailable(pocketsphinx not installed)"
         print(line, flush=True)

@@ -24,6 +24,9 @@ from tunesmith.errors import JobFailed
 
 __all__ = ["FESTIVAL_VOICES", "Phone", "SpokenPhrase", "festival_available", "speak_phrases"]
 
+DURATION_STRETCH = 1.15
+"""Festival speaks this much slower than its default (sung syllables are long)."""
+
 FESTIVAL_VOICES = {"f": "cmu_us_slt_arctic_hts", "m": "kal_diphone"}
 """The Festival voice for each vocal gender."""
 
@@ -124,7 +127,7 @@ def speak_phrases(phrases: list[list[list[tuple[str, ...]]]], *, gender: str) ->
     voice = FESTIVAL_VOICES["m" if gender == "m" else "f"]
     entries: dict[tuple[tuple[str, ...], ...], str] = {}
     with tempfile.TemporaryDirectory(prefix="tunesmith-voice-") as tmp:
-        lines = [f"(voice_{voice})", "(Parameter.set 'Duration_Stretch 1.15)", _SCHEME_DUMP]
+        header = [f"(voice_{voice})", f"(Parameter.set 'Duration_Stretch {DURATION_STRETCH})", _SCHEME_DUMP]
         texts = []
         for phrase in phrases:
             tokens = []
@@ -136,34 +139,58 @@ def speak_phrases(phrases: list[list[list[tuple[str, ...]]]], *, gender: str) ->
                         f"(({' '.join(s)}) {1 if any(p.endswith(('1', '2')) for p in orig) else 0})"
                         for s, orig in zip(key, word or [("AH0",)], strict=False)
                     )
-                    lines.append(f'(lex.add.entry \'("{entries[key]}" nil ({sylls})))')
+                    header.append(f'(lex.add.entry \'("{entries[key]}" nil ({sylls})))')
                 tokens.append(entries[key])
             texts.append(" ".join(tokens) or "zqzz")
-        for i, text in enumerate(texts):
-            lines.append(f'(tsdump (utt.synth (Utterance Text "{text}")) "{tmp}/p{i}.wav")')
-        script = Path(tmp) / "song.scm"
-        script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        # two Festival processes (the machine's two cores) share the phrases, interleaved
+        workers = 2 if len(texts) >= 4 else 1
+        procs: list[tuple[list[int], subprocess.Popen[bytes]]] = []
         try:
-            done = subprocess.run([exe, "-b", str(script)], capture_output=True, timeout=600, check=False)
+            for w in range(workers):
+                mine = list(range(w, len(texts), workers))
+                lines = [*header]
+                for i in mine:
+                    lines.append(f'(tsdump (utt.synth (Utterance Text "{texts[i]}")) "{tmp}/p{i}.wav")')
+                script = Path(tmp) / f"song{w}.scm"
+                script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+                # output goes to files, not pipes: a full pipe would stall the other process
+                with (
+                    (Path(tmp) / f"out{w}.txt").open("wb") as out,
+                    (Path(tmp) / f"err{w}.txt").open("wb") as err,
+                ):
+                    procs.append((mine, subprocess.Popen([exe, "-b", str(script)], stdout=out, stderr=err)))
+            results: dict[int, SpokenPhrase] = {}
+            errors = ""
+            for w, (mine, proc) in enumerate(procs):
+                proc.wait(timeout=600)
+                errors += (Path(tmp) / f"err{w}.txt").read_text("utf-8", "replace")[-300:]
+                stdout = (Path(tmp) / f"out{w}.txt").read_text("utf-8", "replace")
+                for i, said in zip(mine, _parse(stdout), strict=False):
+                    results[i] = said
         except (OSError, subprocess.SubprocessError) as exc:
+            for _mine, proc in procs:
+                proc.kill()
             raise JobFailed(f"Festival failed: {exc}") from exc
-        out: list[SpokenPhrase] = []
-        current: list[list[Phone]] = []
-        wav = ""
-        for raw in done.stdout.decode("utf-8", "replace").splitlines():
-            parts = raw.split()
-            if not parts:
-                continue
-            if parts[0] == "U":
-                wav, current = parts[1], []
-            elif parts[0] == "S":
-                current.append([])
-            elif parts[0] == "P" and current:
-                current[-1].append(Phone(parts[1], float(parts[2]), float(parts[3])))
-            elif parts[0] == "END":
-                data, rate = sf.read(wav, dtype="float64", always_2d=False)
-                out.append(SpokenPhrase(np.asarray(data, dtype=np.float64), int(rate), current))
-        if len(out) != len(phrases):
-            message = done.stderr.decode("utf-8", "replace")[-300:]
-            raise JobFailed(f"Festival rendered {len(out)} of {len(phrases)} phrases: {message}")
-        return out
+        if len(results) != len(phrases):
+            raise JobFailed(f"Festival rendered {len(results)} of {len(phrases)} phrases: {errors}")
+        return [results[i] for i in range(len(phrases))]
+
+
+def _parse(stdout: str) -> list[SpokenPhrase]:
+    out: list[SpokenPhrase] = []
+    current: list[list[Phone]] = []
+    wav = ""
+    for raw in stdout.splitlines():
+        parts = raw.split()
+        if not parts:
+            continue
+        if parts[0] == "U":
+            wav, current = parts[1], []
+        elif parts[0] == "S":
+            current.append([])
+        elif parts[0] == "P" and current:
+            current[-1].append(Phone(parts[1], float(parts[2]), float(parts[3])))
+        elif parts[0] == "END":
+            data, rate = sf.read(wav, dtype="float64", always_2d=False)
+            out.append(SpokenPhrase(np.asarray(data, dtype=np.float64), int(rate), current))
+    return out

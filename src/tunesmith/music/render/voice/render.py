@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import librosa
-import numpy as np
-
 from tunesmith.music.audio import AudioBuffer
 from tunesmith.music.render.voice.chain import vocal_chain
-from tunesmith.music.render.voice.singer import render_phrases, split_phrases
+from tunesmith.music.render.voice.singer import render_parts
 from tunesmith.music.score import Score
 
 __all__ = ["render_vocals"]
@@ -26,17 +23,12 @@ def render_vocals(score: Score, *, sample_rate_hz: int = 44_100) -> dict[str, Au
     frames = round(score.duration_s * sample_rate_hz)
     gender = "m" if score.vocal_gender == "m" else "f"
     out: dict[str, AudioBuffer] = {}
+    parts, fs = render_parts(score, gender=gender, seed=score.seed)
     for name, backing in (("vocals", False), ("backing_vocals", True)):
-        phrases = split_phrases(score.vocals, backing=backing)
-        if not phrases:
+        if backing not in parts:
             continue
-        rng = np.random.default_rng([score.seed, 7, int(backing)])
-        mono, fs = render_phrases(score, phrases, gender=gender, rng=rng)
-        stereo = vocal_chain(mono, fs, backing=backing)
-        if fs != sample_rate_hz:
-            stereo = np.ascontiguousarray(
-                librosa.resample(stereo, orig_sr=fs, target_sr=sample_rate_hz, res_type="soxr_hq", axis=-1)
-            )
+        mono = parts[backing]
+        stereo = vocal_chain(mono, fs, backing=backing, out_rate_hz=sample_rate_hz)
         buffer = AudioBuffer.from_array(stereo, sample_rate_hz).with_frames(frames)
         out[name] = buffer
     return out

@@ -1,19 +1,22 @@
-"""Speech → singing: Festival speech time-warped onto the notes and re-pitched with WORLD.
+"""Speech → singing: Festival speech time-warped onto the notes and re-pitched by a vocoder.
 
 Per phrase (the notes of one lyric line, lead or backing):
 
-1. Festival speaks the phrase's syllables (see :mod:`.festival`), giving phone timings.
+1. Festival speaks the phrase's syllables (see :mod:`.festival`), giving phone timings. All
+   distinct phrase texts of a song (lead and backing) are spoken in one go, in two processes.
 2. Each syllable is mapped onto its notes: onset consonants are placed *before* the note so the
    vowel starts on it (borrowing at most 40 % of the previous note, 150 ms); the vowel is
    stretched to fill the note(s); coda consonants close it before the next onset. Rests are silent.
-3. WORLD (``pyworld``: DIO + StoneMask, CheapTrick, D4C at a 5 ms frame period) analyses the
-   speech; frames are re-indexed on the sung timeline and f0 is replaced by the melody: exact note
-   pitches with a 25 ms glide between notes (legato) and a 5.5 Hz, ±25 cent vibrato fading in on
-   notes longer than 0.4 s. Frames inside a vowel are always voiced.
+3. The speech is analysed once per distinct text at 16 kHz (:mod:`.vocoder`: a cepstrally smoothed
+   spectral envelope per 5 ms frame; voicing comes from Festival's phone labels, so unvoiced
+   consonants stay noise); envelope frames are interpolated onto the sung timeline (once per
+   distinct text-and-timing, shared by the lead and its harmonies) and f0 is the melody: exact
+   note pitches with a 25 ms glide between notes (legato) and a 5.5 Hz, ±25 cent vibrato fading in
+   on notes longer than 0.4 s. Frames inside a vowel are always voiced.
 4. A short breath (filtered noise) precedes phrases that follow a rest of 0.4 s or more.
 
 Identical phrases (same syllables, relative timing and pitches: repeated choruses) are rendered
-once and reused.
+once and reused. Everything is rendered at 16 kHz; :func:`.render.render_vocals` resamples.
 """
 
 from __future__ import annotations
@@ -23,16 +26,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pyworld as pw
+from scipy.signal import lfilter, resample_poly
 
 from tunesmith.music.lyrics.phonemes import syllabify_words
 from tunesmith.music.lyrics.words import Word
+from tunesmith.music.render.voice import vocoder
 from tunesmith.music.render.voice.festival import Phone, SpokenPhrase, speak_phrases
 from tunesmith.music.score import Score, VocalNote
 
-__all__ = ["Phrase", "render_phrases", "split_phrases"]
+__all__ = ["Phrase", "render_parts", "split_phrases"]
 
-_FRAME_S = 0.005
+_FRAME_S = vocoder.FRAME_S
+_DIP_GAIN = 0.6  # level of the 30 ms before each vowel (articulation; 0.35 measured less intelligible)
+_VIBRATO_SEMITONES = 0.25  # vibrato depth (± semitones) on notes ≥ 0.4 s
+_FS = vocoder.SAMPLE_RATE_HZ
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -115,23 +122,75 @@ def _syllable_parts(phones: list[Phone]) -> tuple[float, float, float, float]:
     return start, vowels[0].start_s, vowels[-1].end_s, end
 
 
+_VOICED_CONSONANTS = frozenset(
+    ["b", "d", "dh", "g", "jh", "l", "m", "n", "ng", "r", "v", "w", "y", "z", "zh"]
+)
+_VOICED_FRICATIVES = frozenset(["v", "dh", "z", "zh", "jh"])
+_SILENT, _UNVOICED, _VOICED, _VOWEL, _VOICED_FRICATIVE = 0, 1, 2, 3, 4
+
+
 @dataclass(frozen=True)
-class _Rendered:
+class _Source:
+    """One distinct spoken text, analysed: envelope and phone class per 5 ms frame."""
+
+    envelope: FloatArray
+    kind: npt.NDArray[np.int8]
+    syllables: list[list[Phone]]
+
+
+def _analyse_spoken(spoken: SpokenPhrase) -> _Source:
+    x = spoken.samples
+    if spoken.sample_rate_hz != _FS:
+        g = math.gcd(spoken.sample_rate_hz, _FS)
+        x = resample_poly(x, _FS // g, spoken.sample_rate_hz // g)
+    envelope = vocoder.analyse(np.asarray(x, dtype=np.float64))
+    frames = envelope.shape[0]
+    kind = np.zeros(frames, dtype=np.int8)
+    centres = np.arange(frames) * _FRAME_S
+    for syllable in spoken.syllables:
+        for phone in syllable:
+            if phone.is_vowel:
+                value = _VOWEL
+            elif phone.name in _VOICED_FRICATIVES:
+                value = _VOICED_FRICATIVE
+            elif phone.name in _VOICED_CONSONANTS:
+                value = _VOICED
+            elif phone.name == "pau":
+                continue
+            else:
+                value = _UNVOICED
+            kind[(centres >= phone.start_s) & (centres < phone.end_s)] = value
+    return _Source(envelope, kind, [s for s in spoken.syllables if s])
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A phrase's text on its timing (pitch-independent): shared by the lead and its harmonies."""
+
     start_s: float
-    samples: FloatArray
+    frame_t: FloatArray
+    envelope: FloatArray
+    aperiodicity: FloatArray
+    voiced_src: npt.NDArray[np.bool_]
+    in_vowel: npt.NDArray[np.bool_]
+    gain: FloatArray
+    spans: list[tuple[float, float, float, float]]
 
 
-def _render_one(phrase: Phrase, spoken: SpokenPhrase, score: Score, rng: np.random.Generator) -> _Rendered:
-    fs = spoken.sample_rate_hz
+_FREQS = np.linspace(0.0, _FS / 2, vocoder.BINS)
+_AP_VOICED = np.clip(0.04 + 0.5 * (_FREQS / (_FS / 2)) ** 2, 0.0, 1.0)
+_AP_FRICATIVE = np.where(_FREQS < 1500.0, 0.3, 0.95)
+
+
+def _plan(phrase: Phrase, source: _Source, score: Score) -> _Plan | None:
     syls = _syllables_of(phrase)
-    src_syls = [s for s in spoken.syllables if s]
-    if not src_syls:
-        return _Rendered(0.0, np.zeros(0))
+    src_syls = source.syllables
+    if not src_syls or not syls:
+        return None
     # map our syllables onto Festival's (1:1 normally; proportional when counts differ)
     mapped = [src_syls[min(len(src_syls) - 1, i * len(src_syls) // len(syls))] for i in range(len(syls))]
     times = [(score.seconds_at(s.notes[0].start_beat), score.seconds_at(s.notes[-1].end_beat)) for s in syls]
     parts = [_syllable_parts(p) for p in mapped]
-    # target spans per syllable
     onsets: list[float] = []
     for k, ((a, _b), (s0, v0, _v1, _s1)) in enumerate(zip(times, parts, strict=True)):
         natural = min(0.15, max(0.0, v0 - s0))
@@ -162,45 +221,43 @@ def _render_one(phrase: Phrase, spoken: SpokenPhrase, score: Score, rng: np.rand
     start_s = spans[0][0] - 0.02
     end_s = spans[-1][3] + 0.03
     n_frames = max(2, math.ceil((end_s - start_s) / _FRAME_S) + 1)
-    frame_t = start_s + np.arange(n_frames) * _FRAME_S
-    src_t = np.interp(frame_t, t_anchor, s_anchor)
-
-    x = spoken.samples
-    f0, t_axis = pw.dio(x, fs, f0_floor=60.0, f0_ceil=500.0, frame_period=_FRAME_S * 1000)
-    f0 = pw.stonemask(x, f0, t_axis, fs)
-    sp = pw.cheaptrick(x, f0, t_axis, fs)
-    ap = pw.d4c(x, f0, t_axis, fs)
-    idx = np.clip(np.round(src_t / _FRAME_S).astype(np.int64), 0, len(f0) - 1)
-    sp_new = np.ascontiguousarray(sp[idx])
-    ap_new = np.ascontiguousarray(ap[idx])
-    voiced_src = f0[idx] > 0
-
-    # melody f0 in semitones, with glides and vibrato
-    target = np.full(n_frames, np.nan)
+    frame_t: FloatArray = start_s + np.arange(n_frames, dtype=np.float64) * _FRAME_S
+    src_pos = np.clip(np.interp(frame_t, t_anchor, s_anchor) / _FRAME_S, 0, source.envelope.shape[0] - 1)
+    i0 = np.floor(src_pos).astype(np.int64)
+    i1 = np.minimum(i0 + 1, source.envelope.shape[0] - 1)
+    w = (src_pos - i0)[:, None]
+    envelope = source.envelope[i0] * (1.0 - w) + source.envelope[i1] * w
+    kind = source.kind[np.round(src_pos).astype(np.int64)]
+    aperiodicity = np.where((kind == _VOICED_FRICATIVE)[:, None], _AP_FRICATIVE[None, :], _AP_VOICED[None, :])
     in_vowel = np.zeros(n_frames, dtype=bool)
     gain = np.zeros(n_frames)
-    for syl, span in zip(syls, spans, strict=True):
-        sel = (frame_t >= span[0]) & (frame_t < span[3])
-        gain[sel] = 1.0
+    for span in spans:
+        gain[(frame_t >= span[0]) & (frame_t < span[3])] = 1.0
         in_vowel |= (frame_t >= span[1]) & (frame_t < span[2])
+    # articulation: a short dip just before each syllable's vowel, so its onset is heard on the note
+    for span in spans[1:]:
+        gain[(frame_t >= span[1] - 0.03) & (frame_t < span[1])] *= _DIP_GAIN
+    return _Plan(start_s, frame_t, envelope, aperiodicity, kind >= _VOICED, in_vowel, gain, spans)
+
+
+def _sing(plan: _Plan, phrase: Phrase, score: Score, rng: np.random.Generator) -> FloatArray:
+    """The phrase's samples at 16 kHz, starting at ``plan.start_s``."""
+    syls = _syllables_of(phrase)
+    frame_t = plan.frame_t
+    n_frames = frame_t.size
+    target = np.full(n_frames, np.nan)
+    for syl, span in zip(syls, plan.spans, strict=True):
         for i, note in enumerate(syl.notes):
             n0 = score.seconds_at(note.start_beat) if i else span[0]
             n1 = score.seconds_at(note.end_beat) if i + 1 < len(syl.notes) else span[3]
             target[(frame_t >= n0) & (frame_t < n1)] = note.pitch
-    # articulation: a short dip just before each syllable's vowel, so its onset is heard on the note
-    for span in spans[1:]:
-        gain[(frame_t >= span[1] - 0.03) & (frame_t < span[1])] *= 0.35
-    # fill NaN (gaps) with neighbours so glides are smooth
     valid = ~np.isnan(target)
     if not valid.any():
-        return _Rendered(0.0, np.zeros(0))
+        return np.zeros(0)
     target = np.interp(np.arange(n_frames), np.flatnonzero(valid), target[valid])
+    # legato: one-pole glide (25 ms) between note pitches, vectorised as an IIR filter
     alpha = 1.0 - math.exp(-_FRAME_S / 0.025)
-    smooth = np.empty_like(target)
-    acc = target[0]
-    for i, value in enumerate(target):
-        acc += alpha * (value - acc)
-        smooth[i] = acc
+    smooth = lfilter([alpha], [1.0, alpha - 1.0], target - target[0]) + target[0]
     vib = np.zeros(n_frames)
     for note in phrase.notes:
         n0, n1 = score.seconds_at(note.start_beat), score.seconds_at(note.end_beat)
@@ -210,18 +267,17 @@ def _render_one(phrase: Phrase, spoken: SpokenPhrase, score: Score, rng: np.rand
         local = frame_t[sel] - n0
         ramp = np.clip((local - 0.15) / 0.3, 0.0, 1.0)
         phase = rng.uniform(0, 2 * math.pi)
-        vib[sel] = 0.25 * ramp * np.sin(2 * math.pi * 5.5 * local + phase)
-    f0_new = 440.0 * 2.0 ** ((smooth + vib - 69.0) / 12.0)
-    voiced = (voiced_src | in_vowel) & (gain > 0)
-    f0_new = np.where(voiced, f0_new, 0.0)
-    y = pw.synthesize(np.ascontiguousarray(f0_new), sp_new, ap_new, fs, frame_period=_FRAME_S * 1000)
+        vib[sel] = _VIBRATO_SEMITONES * ramp * np.sin(2 * math.pi * 5.5 * local + phase)
+    f0 = 440.0 * 2.0 ** ((smooth + vib - 69.0) / 12.0)
+    voiced = (plan.voiced_src | plan.in_vowel) & (plan.gain > 0)
+    f0 = np.where(voiced, f0, 0.0)
+    y = vocoder.synthesise(f0, plan.envelope, plan.aperiodicity, rng)
     # gain envelope (silent rests), 10 ms ramps
-    ramp_frames = 2
-    kernel = np.ones(2 * ramp_frames + 1) / (2 * ramp_frames + 1)
-    gain = np.convolve(gain, kernel, mode="same")
-    sample_gain = np.interp(np.arange(len(y)) / fs, np.arange(n_frames) * _FRAME_S, gain)
-    y = y * sample_gain
-    return _Rendered(start_s, y)
+    kernel = np.ones(5) / 5.0
+    gain = np.convolve(plan.gain, kernel, mode="same")
+    sample_gain = np.interp(np.arange(y.size) / _FS, np.arange(n_frames) * _FRAME_S, gain)
+    result: FloatArray = y * sample_gain
+    return result
 
 
 def _breath(fs: int, duration_s: float, rng: np.random.Generator) -> FloatArray:
@@ -238,51 +294,75 @@ def _breath(fs: int, duration_s: float, rng: np.random.Generator) -> FloatArray:
     return result
 
 
-def render_phrases(
-    score: Score, phrases: list[Phrase], *, gender: str, rng: np.random.Generator
-) -> tuple[FloatArray, int]:
-    """Mono singing of ``phrases`` on the song's timeline at the voice's native rate."""
-    unique: dict[tuple[object, ...], int] = {}
-    keys: list[tuple[object, ...]] = []
-    order: list[Phrase] = []
-    for phrase in phrases:
-        t0 = score.seconds_at(phrase.notes[0].start_beat)
-        key: tuple[object, ...] = tuple(
-            (
-                round(score.seconds_at(n.start_beat) - t0, 4),
-                round(score.seconds_at(n.end_beat) - t0, 4),
-                n.pitch,
-                n.syllable,
-                n.phonemes,
-                n.word_index - phrase.notes[0].word_index,
-            )
-            for n in phrase.notes
+def _text_key(phrase: Phrase) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    return tuple(tuple(w) for w in _words_of(_syllables_of(phrase)))
+
+
+def _timing_key(phrase: Phrase, score: Score) -> tuple[object, ...]:
+    t0 = score.seconds_at(phrase.notes[0].start_beat)
+    return tuple(
+        (
+            round(score.seconds_at(n.start_beat) - t0, 4),
+            round(score.seconds_at(n.end_beat) - t0, 4),
+            n.syllable,
+            n.phonemes,
+            n.word_index - phrase.notes[0].word_index,
         )
-        keys.append(key)
-        if key not in unique:
-            unique[key] = len(order)
-            order.append(phrase)
-    spoken = speak_phrases([_words_of(_syllables_of(p)) for p in order], gender=gender)
-    fs = spoken[0].sample_rate_hz if spoken else 16_000
-    total = round(score.duration_s * fs)
-    out = np.zeros(total)
-    rendered = [_render_one(p, s, score, rng) for p, s in zip(order, spoken, strict=True)]
-    previous_end = -10.0
-    for phrase, key in zip(phrases, keys, strict=True):
-        base = rendered[unique[key]]
-        if base.samples.size == 0:
+        for n in phrase.notes
+    )
+
+
+def render_parts(score: Score, *, gender: str, seed: int) -> tuple[dict[bool, FloatArray], int]:
+    """Mono singing of the lead (key ``False``) and backing (``True``) parts on the song's
+    timeline at 16 kHz; a part without notes is absent. Returns ``(parts, sample_rate_hz)``.
+
+    Deterministic: each part draws vibrato phases, breaths and noise from
+    ``default_rng([seed, 7, backing])``.
+    """
+    parts = {b: split_phrases(score.vocals, backing=b) for b in (False, True)}
+    texts: dict[tuple[tuple[tuple[str, ...], ...], ...], int] = {}
+    for phrases in parts.values():
+        for phrase in phrases:
+            texts.setdefault(_text_key(phrase), len(texts))
+    if not texts:
+        return {}, _FS
+    spoken = speak_phrases([[list(w) for w in key] for key in texts], gender=gender)
+    sources = [_analyse_spoken(s) for s in spoken]
+    plans: dict[tuple[object, ...], _Plan | None] = {}
+    total = round(score.duration_s * _FS)
+    out: dict[bool, FloatArray] = {}
+    for backing, phrases in parts.items():
+        if not phrases:
             continue
-        offset_s = score.seconds_at(phrase.notes[0].start_beat) - score.seconds_at(
-            order[unique[key]].notes[0].start_beat
-        )
-        start_s = base.start_s + offset_s
-        if start_s - previous_end >= 0.4 and not phrase.backing:
-            breath = _breath(fs, min(0.3, start_s - previous_end - 0.1), rng)
-            b0 = round((start_s - len(breath) / fs) * fs)
-            _add(out, breath, b0)
-        _add(out, base.samples, round(start_s * fs))
-        previous_end = start_s + base.samples.size / fs
-    return out, fs
+        rng = np.random.default_rng([seed, 7, int(backing)])
+        mono = np.zeros(total)
+        rendered: dict[tuple[object, ...], tuple[float, FloatArray]] = {}
+        previous_end = -10.0
+        for phrase in phrases:
+            text = _text_key(phrase)
+            timing = _timing_key(phrase, score)
+            t0 = score.seconds_at(phrase.notes[0].start_beat)
+            key = (text, timing, tuple(n.pitch for n in phrase.notes))
+            if key not in rendered:
+                plan_key = (text, timing)
+                if plan_key not in plans:
+                    plans[plan_key] = _plan(phrase, sources[texts[text]], score)
+                plan = plans[plan_key]
+                if plan is None:
+                    rendered[key] = (0.0, np.zeros(0))
+                else:
+                    rendered[key] = (plan.start_s - t0, _sing(plan, phrase, score, rng))
+            offset_s, samples = rendered[key]
+            if samples.size == 0:
+                continue
+            start_s = t0 + offset_s
+            if start_s - previous_end >= 0.4 and not backing:
+                breath = _breath(_FS, min(0.3, start_s - previous_end - 0.1), rng)
+                _add(mono, breath, round((start_s - len(breath) / _FS) * _FS))
+            _add(mono, samples, round(start_s * _FS))
+            previous_end = start_s + samples.size / _FS
+        out[backing] = mono
+    return out, _FS
 
 
 def _add(out: FloatArray, samples: FloatArray, start: int) -> None:
