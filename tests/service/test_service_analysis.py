@@ -162,6 +162,12 @@ def test_generated_clip_is_exact_and_cached(
         },
     }
 
+    m4a = post(client, auth, "download", {"clip_id": clip_id, "formats": ["m4a"]})
+    assert m4a.status_code == 200 and m4a.json()["data"]["urls"] == {
+        "m4a": f"http://testserver/files/{clip_id}/audio.m4a"
+    }
+    assert decode_audio(client.get(m4a.json()["data"]["urls"]["m4a"]).content).duration_s > 11
+
     # vox: the vocal stem of the loudest 30 s (the whole 12 s song), as a clip with peaks
     before = credits(client, auth)
     vox = post(client, auth, "vox", {"clip_id": clip_id}).json()["data"]
@@ -224,6 +230,18 @@ def test_stems_full_and_basic_of_a_generated_clip(
     basic = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()["data"]
     assert [c["title"] for c in basic] == ["Star (Vocals)", "Star (Instrumental)"]
     assert [c["metadata"]["stem"] for c in basic] == ["vocals", "instrumental"]
+    # exact stems: each full stem is the rendered group; vocals + instrumental = all groups
+    for c in clips:
+        own = f"clips/{c['clip_id']}/{bundle.stem_file(c['metadata']['stem'])}"
+        assert services.blobs.get(own) == services.blobs.get(
+            f"clips/{clip_id}/{bundle.stem_file(c['metadata']['stem'])}"
+        )
+    groups = [
+        decode_audio(services.blobs.get(f"clips/{clip_id}/{bundle.stem_file(g)}")) for g in score.stem_groups
+    ]
+    everything = sum(g.to_stereo().samples for g in groups)
+    halves = [decode_audio(client.get(c["metadata"]["wav_url"]).content) for c in basic]
+    assert float(np.abs(halves[0].samples + halves[1].samples - everything).max()) < 2e-3
 
 
 def test_uploaded_mix_is_measured(
@@ -275,6 +293,15 @@ def test_errors_use_the_contract_messages(
     )
     answer = post(client, auth, "vox", {"clip_id": instrumental, "vocal_start_s": 0.5, "vocal_end_s": 0.2})
     assert answer.json()["message"] == "The 'vocal_end_s' field should be greater than 'vocal_start_s'."
+    for window, message in (
+        ({"vocal_start_s": 5}, "The 'vocal_start_s' field should be between 0 and 2."),
+        ({"vocal_end_s": 3}, "The 'vocal_end_s' field should be between 0 and 2."),
+        ({"vocal_start_s": "1"}, "The 'vocal_start_s' field should be a number."),
+    ):
+        answer = post(client, auth, "vox", {"clip_id": instrumental, **window})
+        assert answer.status_code == 400 and answer.json()["message"] == message
+    answer = post(client, auth, "download", {"clip_id": instrumental, "formats": "mp3"})
+    assert answer.json()["message"] == "The 'formats' field should be an array."
     assert credits(client, auth) == start - 20  # only the create was charged
 
 
