@@ -387,3 +387,19 @@ def test_silent_separated_stems_are_dropped(client: httpx.Client, auth: dict[str
     assert all(c["state"] == "succeeded" for c in stems)
     task = client.get(f"/api/v1/tasks/{task_id}", headers=auth).json()["data"]
     assert task["state"] == "succeeded" and task["clip_ids"] == [c["clip_id"] for c in stems]
+
+
+def test_download_answers_202_while_encoding(
+    client: httpx.Client, auth: dict[str, str], drain: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clip_id = generate(client, auth, drain, {"mv": "sonic-v5", "make_instrumental": True, "tags": "x"})
+    start = credits(client, auth)
+    monkeypatch.setattr(analysis, "DOWNLOAD_WAIT_S", 0.0)  # the encoder cannot finish in time
+    answer = post(client, auth, "download", {"clip_id": clip_id, "formats": ["mp3", "m4a"]})
+    assert answer.status_code == 202
+    assert answer.json() == {"code": 202, "message": "preparing", "data": {"clip_id": clip_id}}
+    assert credits(client, auth) == start  # free
+    monkeypatch.setattr(analysis, "DOWNLOAD_WAIT_S", 30.0)
+    answer = post(client, auth, "download", {"clip_id": clip_id, "formats": ["mp3", "m4a"]})
+    assert answer.status_code == 200 and set(answer.json()["data"]["urls"]) == {"mp3", "m4a"}
+    assert credits(client, auth) == start - 2
