@@ -183,6 +183,33 @@ def test_extend_then_concat(ctx: dict[str, Any]) -> None:
     assert bad.status_code == 400 and bad.json()["message"] == "The clip to concat must be an extension."
 
 
+def test_extend_in_description_mode_writes_lyrics(ctx: dict[str, Any]) -> None:
+    source: Score = ctx["score"]
+    brief = "a hopeful song about the sea at dawn"
+    clips = _submit(
+        ctx,
+        "/api/v1/sonic/create",
+        {
+            "task_type": "extend_upload_music",
+            "mv": "sonic-v6-mini",
+            "custom_mode": False,
+            "gpt_description_prompt": brief,
+            "continue_clip_id": ctx["source_id"],
+            "continue_at": 10,
+            "duration": 10,
+            "title": "Dawn",
+            "seed": 21,
+        },
+    )
+    assert [c["state"] for c in clips] == ["succeeded", "succeeded"], clips
+    for clip in clips:
+        assert clip["gpt_description_prompt"] == brief and clip["title"] == "Dawn"
+        assert clip["lyrics"] not in ("", "[Instrumental]")
+        ext = _score_of(ctx, clip["clip_id"])
+        assert ext.vocals and ext.tempo_bpm == pytest.approx(source.tempo_bpm) and ext.key == source.key
+    assert clips[0]["lyrics"] != clips[1]["lyrics"]  # seed + i
+
+
 def test_cover_keeps_melody_and_remaster_keeps_song(ctx: dict[str, Any]) -> None:
     source: Score = ctx["score"]
     covers = _submit(
@@ -467,3 +494,18 @@ def test_upload_edit_errors(ctx: dict[str, Any]) -> None:
         answer = client.post(path, json=body, headers=ctx["auth"])
         assert answer.status_code == 400 and answer.json()["message"] == message, answer.text
     assert _credits(ctx) == 1000
+
+
+def test_unreadable_source_fails_and_refunds(ctx: dict[str, Any]) -> None:
+    svc: Services = ctx["svc"]
+    source = svc.store.get_clip(ctx["source_id"])
+    assert source is not None
+    svc.blobs.put(f"clips/{source.id}/score.json", b'{"not": "a score"}')  # another engine's file
+    clips = _submit(
+        ctx,
+        "/api/v1/sonic/create",
+        {"task_type": "remaster", "mv": "sonic-v5", "continue_clip_id": source.id},
+    )
+    assert [c["state"] for c in clips] == ["failed", "failed"]
+    assert {c["error_message"] for c in clips} == {"Source audio could not be processed."}
+    assert _credits(ctx) == 1000  # a failed task refunds

@@ -47,6 +47,8 @@ from tunesmith.music.edit import (
     replace_section,
     snap_continue_at,
 )
+from tunesmith.music.lyrics.describe import read_description
+from tunesmith.music.lyrics.write import write_lyrics
 from tunesmith.music.produce import ProducedSong, package_song, sung_lyrics
 from tunesmith.music.progress import Progress
 from tunesmith.music.score import STEM_GROUPS, Score, StemGroup
@@ -73,6 +75,8 @@ _PRICE_OF_OP = {
 _DURATION_OPS = ("extend", "cover")
 CLIPS_PER_EDIT = 2
 DEFAULT_UPLOAD_MV = "sonic-v5"
+SOURCE_FAILED = "Source audio could not be processed."
+"""Clip ``error_message`` when the source cannot be read or analysed (API.md §3.1)."""
 EDIT_ENGINE = "procedural"
 """Edits are operations of the procedural music layer, whatever engine made the source."""
 
@@ -187,6 +191,7 @@ def _edit_request(req: CreateRequest, op: str, source_id: str) -> dict[str, Any]
         "tags": req.tags,
         "negative_tags": req.negative_tags,
         "lyrics": _lyrics_of(req, op),
+        "gpt_description_prompt": None if req.custom_mode else req.gpt_description_prompt,
         "make_instrumental": req.make_instrumental,
         "continue_at": req.continue_at,
         "audio_weight": req.audio_weight,
@@ -220,7 +225,7 @@ def _create_edit_task(
             tags=req.tags if req.tags is not None else source.tags,
             negative_tags=req.negative_tags,
             lyrics="",
-            gpt_description_prompt=None,
+            gpt_description_prompt=None if req.custom_mode else req.gpt_description_prompt,
             mv=req.mv if req.mv is not None else mv,
             style_weight=req.style_weight,
             weirdness_constraint=req.weirdness_constraint,
@@ -536,6 +541,16 @@ def source_score(services: Services, clip: Clip) -> Score:
     return score
 
 
+def _source_or_fail(services: Services, clip: Clip, source: Clip) -> Score:
+    """``source_score``; when it fails, ``clip`` fails with :data:`SOURCE_FAILED` (the runner
+    then finds it terminal and keeps that message)."""
+    try:
+        return source_score(services, source)
+    except Exception:
+        services.store.finish_clip(clip.id, state="failed", error_message=SOURCE_FAILED)
+        raise
+
+
 def source_mix(services: Services, clip: Clip) -> AudioBuffer:
     """The clip's mastered mix (``mix.wav``), stereo at 44.1 kHz."""
     audio = decode_audio(services.blobs.get(_blob(clip.id, MIX_WAV)), filename_hint=MIX_WAV)
@@ -586,11 +601,22 @@ def _edited_score(task: Task, clip: Clip, source: Score) -> tuple[Score, dict[st
     negative = str(req.get("negative_tags") or "")
     if op == "extend":
         continue_at = float(req["continue_at"])
+        lyrics = req.get("lyrics")
+        brief = req.get("gpt_description_prompt")
+        if lyrics is None and brief and not req.get("make_instrumental"):
+            # description mode: new lyrics written from the description, in the source's voice
+            written = write_lyrics(
+                read_description(str(brief)),
+                duration_s=req.get("duration"),
+                seed=seed,
+                vocal_gender=source.vocal_gender,
+            )
+            lyrics = written.lyrics_text
         score = extend(
             source,
             continue_at_s=continue_at,
             seed=seed,
-            lyrics=req.get("lyrics"),
+            lyrics=lyrics,
             tags=req.get("tags"),
             negative_tags=negative,
             duration_s=req.get("duration"),
@@ -645,7 +671,7 @@ def edit_clip(services: Services, task: Task, clip: Clip, progress: Progress) ->
     if source_clip is None:
         raise InvalidParameter("clip not found.", field="continue_clip_id")
     progress("analyze", 0, 1)
-    source = source_score(services, source_clip)
+    source = _source_or_fail(services, clip, source_clip)
     score, extra = _edited_score(task, clip, source)
     produced = render_edit(
         score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
@@ -697,7 +723,7 @@ def concat_clip(services: Services, task: Task, clip: Clip, progress: Progress) 
         member = services.store.get_clip(str(clip_id))
         if member is None:
             raise InvalidParameter("clip not found.", field="continue_clip_id")
-        chain.append((member, source_score(services, member)))
+        chain.append((member, _source_or_fail(services, clip, member)))
     continue_ats = [float(c.extra["continue_at"]) for c, _ in chain[1:]]
     progress("render", 0, 1)
     produced = _assemble(services, chain, continue_ats)
@@ -768,7 +794,7 @@ def replace_clip(services: Services, task: Task, clip: Clip, progress: Progress)
     if source_clip is None:
         raise InvalidParameter("clip not found.", field="clip_id")
     progress("analyze", 0, 1)
-    source = source_score(services, source_clip)
+    source = _source_or_fail(services, clip, source_clip)
     master = source_mix(services, source_clip)
     stems = source_stems(services, source_clip)
     lyrics = req.get("lyrics")
