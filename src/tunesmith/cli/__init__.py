@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import typer
 
+from tunesmith.cli import music_tools
 from tunesmith.cli.client import client_commands
 from tunesmith.cli.compose import compose_command
 
@@ -19,6 +20,11 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("compose")(compose_command)
+app.command("lyrics")(music_tools.lyrics_command)
+app.command("tags")(music_tools.tags_command)
+app.command("analyze")(music_tools.analyze_command)
+app.command("stems")(music_tools.stems_command)
+app.command("midi")(music_tools.midi_command)
 for _name, _command in client_commands.items():  # create, status, download (through the SDK)
     app.command(_name)(_command)
 
