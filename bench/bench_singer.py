@@ -4,13 +4,15 @@ Prints, per voice: pitch error (pYIN median |cents| over note middles), voicing 
 onset hit rate (≤ 60 ms of the timeline's word starts), render speed, and — when the
 ``pocketsphinx`` package (which ships its US-English model) is installed — the word error rate of
 PocketSphinx on the solo sung stem, and on the same lines *spoken* by the same Festival voice.
-Then times the vocals (lead + backing) of a 3-minute song.
+Then times the vocals (lead + backing) of a 3-minute song: wall-clock seconds and CPU seconds
+(the machine is often shared, so the CPU time is the steadier number), with the load average.
 
 Run: ``.venv/bin/python bench/bench_singer.py``
 """
 
 from __future__ import annotations
 
+import os
 import time
 
 import librosa
@@ -45,6 +47,12 @@ LINES = [
     "The garden waits for us to come back home",
     "Tomorrow fits inside a silver comb",
 ]
+
+
+def _cpu_s() -> float:
+    """CPU seconds used by this process and its finished children (Festival), user + system."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _wer(reference: list[str], hypothesis: list[str]) -> float:
@@ -143,12 +151,13 @@ def main() -> None:
     )
     for gender in ("f", "m"):
         score = lead_sheet_score(song, seed=2, vocal_gender=gender, tempo_bpm=96)
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _cpu_s()
         stems = render_vocals(score)
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, _cpu_s() - cpu0
         print(
             f"three_minute_song voice={gender} song_s={score.duration_s:.1f} vocals_render_s={elapsed:.2f} "
-            f"stems={sorted(stems)}",
+            f"cpu_s={cpu:.2f} (this process + Festival children; wall ≈ cpu / 2 on two idle cores at best) "
+            f"load_avg={os.getloadavg()[0]:.1f} stems={sorted(stems)}",
             flush=True,
         )
 

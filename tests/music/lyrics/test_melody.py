@@ -134,3 +134,32 @@ def test_edge_cases_never_crash() -> None:
     score.vocal_gender = "x"  # type: ignore[assignment]
     with pytest.raises(InvalidParameter):
         fit_vocal_line(score, parse_lyrics("hello"), rng=np.random.default_rng(0))
+
+
+def test_the_hook_peaks_on_the_title_in_every_chorus() -> None:
+    lyric = (
+        "[Verse]\nThe kettle hums beside the open door\nWe painted comets on the floor\n\n"
+        "[Chorus]\nWe chase the echo of a paper kite\nAnd run together into morning light\n\n"
+        "[Verse 2]\nMy shoes remember every summer heat\nThe buses pass along the street\n\n"
+        "[Chorus]\nWe chase the echo of a paper kite\nAnd run together into morning light\n"
+    )
+    for gender in ("f", "m"):
+        titled = lead_sheet_score(lyric, seed=4, vocal_gender=gender, title="Paper Kite")
+        plain = lead_sheet_score(lyric, seed=4, vocal_gender=gender)
+        for score in (titled, plain):
+            assert score.title in ("Paper Kite", "")
+        lead = [n for n in titled.vocals if not n.backing]
+        hook_lines = sorted({n.line_index for n in lead if n.word == "kite"})
+        assert len(hook_lines) == 2
+        melodies = []
+        for line in hook_lines:
+            notes = [n for n in lead if n.line_index == line]
+            title_top = max(n.pitch for n in notes if n.word.lower() in ("paper", "kite"))
+            assert title_top == max(n.pitch for n in notes)  # the line peaks on the title
+            assert title_top > max(n.pitch for n in notes if n.word.lower() not in ("paper", "kite"))
+            melodies.append([(n.pitch, n.length_beats) for n in notes])
+        assert melodies[0] == melodies[1]  # the hook is sung the same in every chorus
+        # the hook line peaks higher than the same line without a title
+        plain_top = max(n.pitch for n in plain.vocals if not n.backing and n.line_index == hook_lines[0])
+        hook_top = max(n.pitch for n in lead if n.line_index == hook_lines[0])
+        assert hook_top >= plain_top

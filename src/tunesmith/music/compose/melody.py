@@ -22,7 +22,8 @@ What the fitter does, per line:
   beats take the chord tone (``score.chords``) nearest the arc; other notes move by scale steps
   towards it, so steps dominate and leaps stay rare. Chorus lines repeat: a line whose text was
   already sung in a chorus reuses that melody exactly, and the n-th line of every chorus shares its
-  rhythm and contour;
+  rhythm and contour; the **hook**: a chorus line holding the song's title (``score.title``, its
+  words in order) peaks on the title, higher than the other lines;
 - **backing vocals** (``backing=True``) — in choruses a harmony a third (or sixth) below the lead,
   taken from the chord where it can; wholly parenthesised lines are sung by the backing voice in
   their slot; ad-libs are echoed by the backing voice in the second half of their line's slot.
@@ -286,6 +287,7 @@ def fit_vocal_line(score: Score, lyrics: ParsedLyrics, *, rng: np.random.Generat
         raise InvalidParameter(f"vocal_gender must be 'f' or 'm', not {gender!r}.", field="vocal_gender")
     low, high = VOICE_RANGES[gender]
     pitcher = _Pitcher(score, low, high)
+    title_words = [w.spoken for w in words_of_line(score.title or "")]
     bpb = score.beats_per_bar
     notes: list[VocalNote] = []
     word_counter = 0
@@ -322,6 +324,7 @@ def fit_vocal_line(score: Score, lyrics: ParsedLyrics, *, rng: np.random.Generat
                     shapes_by_text,
                     shapes_by_slot,
                     60.0 / max(1e-6, score.seconds_at(slot_start + 1.0) - score.seconds_at(slot_start)),
+                    title_span=_title_span(syls, title_words) if kind_key == "chorus" else None,
                 )
                 hook_key = (kind_key, slot_beats, line.backing, tuple(s.text.lower() for s in syls))
                 if kind_key == "chorus" and hook_key in sung_hooks:
@@ -400,6 +403,23 @@ def fit_vocal_line(score: Score, lyrics: ParsedLyrics, *, rng: np.random.Generat
     return notes
 
 
+def _title_span(syls: list[_Syl], title_words: list[str]) -> tuple[int, int] | None:
+    """First and last syllable index of the title's words, in order, inside a line (else None)."""
+    if not title_words:
+        return None
+    words: list[tuple[str, int, int]] = []  # (word, first syllable, last syllable)
+    for k, syl in enumerate(syls):
+        if words and syls[words[-1][1]].word_index == syl.word_index:
+            words[-1] = (words[-1][0], words[-1][1], k)
+        else:
+            words.append((syl.word.lower(), k, k))
+    n = len(title_words)
+    for i in range(len(words) - n + 1):
+        if [w for w, _a, _b in words[i : i + n]] == title_words:
+            return words[i][1], words[i + n - 1][2]
+    return None
+
+
 def _shape_for(
     line: LyricLine,
     syls: list[_Syl],
@@ -413,13 +433,18 @@ def _shape_for(
     by_text: dict[str, _Shape],
     by_slot: dict[tuple[str, int, int], _Shape],
     tempo_bpm: float,
+    title_span: tuple[int, int] | None = None,
 ) -> _Shape:
-    """The rhythm and arc of a line, reused for repeated chorus lines (the hook)."""
+    """The rhythm and arc of a line, reused for repeated chorus lines (the hook).
+
+    ``title_span`` (first and last syllable index of the song's title inside a chorus line) makes
+    the line the hook: its arc peaks on the title, higher than other lines (× 1.5).
+    """
     text_key = f"{kind}|{slot_beats}|" + " ".join(s.text.lower() for s in syls)
     slot_key = (f"{kind}|{slot_beats}", line_no, len(syls))
     if kind == "chorus" and text_key in by_text:
         return by_text[text_key]
-    if kind == "chorus" and slot_key in by_slot:
+    if kind == "chorus" and slot_key in by_slot and title_span is None:
         shape = by_slot[slot_key]
         stresses_ok = True
         if stresses_ok:
@@ -435,6 +460,9 @@ def _shape_for(
     count = len(syls)
     peak_at = rng.uniform(0.45, 0.7)
     direction = 1.0 if line_no % 2 == 0 else 0.6
+    if title_span is not None:
+        peak_at = (title_span[0] + title_span[1]) / 2 / max(1, count - 1)
+        direction = 1.5
     degrees = []
     for k in range(count):
         x = k / max(1, count - 1)
@@ -443,6 +471,10 @@ def _shape_for(
         degrees.append(
             centre - arc * 0.4 + arc * bump * direction * speech + (0.8 if syls[k].stress == 1 else 0.0)
         )
+    if title_span is not None:  # the title's syllables sit on the peak itself
+        top = max(degrees)
+        for k in range(title_span[0], title_span[1] + 1):
+            degrees[k] = max(degrees[k], top - (0.0 if syls[k].stress == 1 else 1.0))
     shape = _Shape(tuple(onsets), tuple(lengths), tuple(degrees))
     if kind == "chorus":
         by_text[text_key] = shape
@@ -536,6 +568,7 @@ def lead_sheet_score(
     vocal_gender: str = "f",
     seed: int = 0,
     tail_s: float = 1.0,
+    title: str = "",
 ) -> Score:
     """A minimal Score for a lyric: the contract's form, I–V–vi–IV (one chord per bar, restarting at
     each section), vocals fitted.
@@ -585,7 +618,7 @@ def lead_sheet_score(
         )
     gender: Literal["f", "m"] = "m" if vocal_gender == "m" else "f"
     score = Score(
-        title="",
+        title=title,
         tags="",
         genre="pop",
         key=parsed_key,
