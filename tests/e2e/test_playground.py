@@ -2,8 +2,10 @@
 the procedural engine, SQLite), the page driven in headless system Chromium through Playwright.
 
 The test enters the key, creates an instrumental and a song with lyrics, waits for both tasks,
-plays a clip (``currentTime`` advances), checks the waveform canvas is drawn, follows the download
-links, drops a WAV on the upload zone and reads its BPM and key, and fails on any console error.
+plays a clip (``currentTime`` advances) and watches the highlighted lyric word move with it (from
+the aligned-lyrics timeline), checks the waveform canvas is drawn, downloads the MP3 in the browser,
+splits the song into stems and plays the vocal stem, drops a WAV on the upload zone and reads its
+BPM and key, and fails on any console error.
 Each step's screenshot is written to ``$TUNESMITH_E2E_ARTIFACTS`` (default
 ``<tmp>/tunesmith-e2e``); the last one is also ``<tmp>/tunesmith-playground.png``.
 """
@@ -173,7 +175,7 @@ def test_playground_end_to_end(server: Server, artifacts: Path) -> None:
     with playwright_sync.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
             page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: console_errors.append(f"pageerror: {e}"))
 
@@ -186,6 +188,8 @@ def test_playground_end_to_end(server: Server, artifacts: Path) -> None:
             page.wait_for_selector("body[data-ready=true]")
             config = httpx.get(server.base_url + "/playground/config").json()
             operations: dict[str, bool] = config["operations"]
+            # the operations the acceptance walks through exist on this server
+            assert operations["aligned_lyrics"] and operations["stems"] and operations["upload"], operations
             assert page.locator("#tag-suggestions button").count() > 0
             shot("start")
 
@@ -266,20 +270,41 @@ def test_playground_end_to_end(server: Server, artifacts: Path) -> None:
             )
             # the played part is redrawn in the accent colour: the canvas changes as it plays
             assert non_blank_pixels(page, first_canvas) > 0
+            # 5b. the words light up from the aligned-lyrics timeline as the audio plays
             lyrics = card.locator(".lyrics")
             assert lyrics.is_visible()
-            if operations.get("aligned_lyrics"):
-                first_word = page.wait_for_function(
-                    "document.querySelector('li.task[data-kind=song] .lyrics').dataset.word || null",
-                    timeout=20_000,
-                ).json_value()
+            page.wait_for_function(
+                "document.querySelector('li.task[data-kind=song] .lyrics').dataset.timed === 'true'",
+                timeout=20_000,
+            )
+            alignment = httpx.post(
+                server.base_url + "/api/v1/sonic/aligned-lyrics",
+                json={"clip_id": card.get_attribute("data-clip-id")},
+                headers={"Authorization": f"Bearer {server.key}"},
+            ).json()["data"]["alignment"]
+            spans = lyrics.locator("span.w")
+            assert [spans.nth(i).text_content() for i in range(spans.count())] == [
+                w["word"] for w in alignment
+            ]
+            assert "".join(w["word"] for w in alignment).split()[:4] == ["Hello", "little", "star", "tonight"]
+            lit = "document.querySelector('li.task[data-kind=song] .lyrics .w.on')"
+            first = int(
                 page.wait_for_function(
-                    "(w) => document.querySelector('li.task[data-kind=song] .lyrics').dataset.word !== w",
-                    arg=first_word,
-                    timeout=20_000,
-                )
-            else:
-                assert "Hello little star tonight" in lyrics.inner_text()
+                    f"{lit} && {lit}.parentElement.dataset.word", timeout=20_000
+                ).json_value()
+            )
+            page.wait_for_function(
+                f"(w) => {lit} && {lit}.parentElement.dataset.word !== w", arg=str(first), timeout=20_000
+            )
+            state = page.evaluate(
+                f"""() => ({{index: Number({lit}.parentElement.dataset.word), text: {lit}.textContent,
+                    t: document.querySelector('li.task[data-kind=song] article.clip audio').currentTime}})"""
+            )
+            assert state["index"] > first, (first, state)
+            word = alignment[state["index"]]
+            assert state["text"] == word["word"]
+            assert word["start_s"] <= state["t"] + 0.05, (word, state)  # never ahead of the audio
+            assert lyrics.locator(".w.on").count() == 1
             shot("playing")
             card.locator("audio").evaluate("a => a.pause()")
 
@@ -291,9 +316,14 @@ def test_playground_end_to_end(server: Server, artifacts: Path) -> None:
                 href = links.nth(i).get_attribute("href")
                 assert href is not None
                 assert httpx.head(href).status_code == 200, href
-            mp3 = httpx.get(card.locator('.downloads a[data-kind="mp3"]').get_attribute("href") or "")
-            assert mp3.status_code == 200 and mp3.headers["content-type"] == "audio/mpeg"
-            assert mp3.content[:3] == b"ID3" or mp3.content[0] == 0xFF
+            # 6b. the MP3 link downloads the file in the browser
+            with page.expect_download(timeout=20_000) as download_info:
+                card.locator('.downloads a[data-kind="mp3"]').click()
+            saved = artifacts / "song.mp3"
+            download_info.value.save_as(saved)
+            assert download_info.value.failure() is None
+            mp3 = saved.read_bytes()
+            assert len(mp3) > 20_000 and (mp3[:3] == b"ID3" or mp3[0] == 0xFF), len(mp3)
 
             # 7. one-click operations: shown only when the server offers them
             for name, action in (
@@ -301,16 +331,37 @@ def test_playground_end_to_end(server: Server, artifacts: Path) -> None:
                 ("cover", "cover"),
                 ("remaster", "remaster"),
                 ("stems", "stems"),
+                ("stems_basic", "stems-basic"),
                 ("replace_section", "replace-section"),
             ):
                 buttons = card.locator(f'button[data-action="{action}"]').count()
                 assert buttons == (1 if operations[name] else 0), (name, operations)
-            if operations["stems"]:
-                card.locator('button[data-action="stems"]').click()
-                stems = wait_task(page, "stems")
-                assert stems.get_attribute("data-state") == "succeeded"
-                assert stems.locator("article.clip[data-stem]").count() >= 2
-                shot("stems")
+            card.locator('button[data-action="stems"]').click()
+            stems = wait_task(page, "stems")
+            assert stems.get_attribute("data-state") == "succeeded"
+            stem_cards = stems.locator("article.clip[data-stem]")
+            assert stem_cards.count() >= 2
+            assert stems.locator("article.clip").count() == stem_cards.count()
+            names = {stem_cards.nth(i).get_attribute("data-stem") for i in range(stem_cards.count())}
+            assert {"vocals", "drums"} <= names, names
+            for i in range(stem_cards.count()):  # named "<source title> (<Stem>)", each with its player
+                stem_card = stem_cards.nth(i)
+                title = stem_card.locator(".clip-title").inner_text()
+                assert title.startswith("Little Star (") and title.endswith(")"), title
+                assert stem_card.locator(".player").is_visible()
+                assert (stem_card.locator("audio").get_attribute("src") or "").endswith(".mp3")
+                assert stem_card.locator('button[data-action^="stems"]').count() == 0
+            vocals = stems.locator('article.clip[data-stem="vocals"]')
+            assert vocals.locator(".clip-title").inner_text() == "Little Star (Vocals)"
+            vocals.locator("canvas.wave").focus()
+            page.keyboard.press("Space")
+            page.wait_for_function(
+                "document.querySelector('li.task[data-kind=stems] article.clip[data-stem=vocals] audio')"
+                ".currentTime > 0.5",
+                timeout=20_000,
+            )
+            vocals.locator("audio").evaluate("a => a.pause()")
+            shot("stems")
 
             # 8. drop a WAV on the upload zone: its BPM and key appear
             wav_b64 = base64.b64encode(upload_wav()).decode()

@@ -95,6 +95,8 @@ def test_config_reports_what_the_server_offers(client: Client) -> None:
     assert "create_music" in answer["task_types"]
     assert answer["operations"]["upload"] is ("/api/v1/sonic/upload" in paths)
     assert answer["operations"]["tasks"] is ("/api/v1/tasks" in paths)
+    # this server performs every operation the page knows (edits, stems, aligned lyrics)
+    assert all(answer["operations"].values()), answer["operations"]
     assert answer["tags"] == known_tags()
     # the playground's own routes stay out of the API document
     assert not any(p.startswith(("/playground", "/static")) or p == "/" for p in paths)
@@ -106,6 +108,7 @@ def test_capabilities_need_both_the_route_and_the_task_type() -> None:
     assert caps["extend"] is True
     assert caps["cover"] is False  # route exists, task type not built
     assert caps["stems"] is True
+    assert caps["stems_basic"] is False  # only the full split is routed here
     assert caps["replace_section"] is False
     assert capabilities(set(), ["extend_music"])["extend"] is False
 

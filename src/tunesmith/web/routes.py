@@ -34,6 +34,7 @@ OPERATIONS: dict[str, tuple[str, str | None]] = {
     "cover": ("/api/v1/sonic/create", "cover_music"),
     "remaster": ("/api/v1/sonic/create", "remaster"),
     "stems": ("/api/v1/sonic/stems/full", None),
+    "stems_basic": ("/api/v1/sonic/stems/basic", None),
     "replace_section": ("/api/v1/sonic/replace-section", None),
     "aligned_lyrics": ("/api/v1/sonic/aligned-lyrics", None),
     "upsample_tags": ("/api/v1/sonic/upsample-tags", None),

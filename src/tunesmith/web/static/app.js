@@ -440,9 +440,12 @@ class ClipCard {
     audio.addEventListener("play", () => {
       if (!frame) frame = requestAnimationFrame(highlight);
     });
-    audio.addEventListener("seeked", () => {
-      if (!frame) highlight();
-    });
+    // timeupdate keeps the highlight moving where animation frames are throttled (background tabs)
+    for (const name of ["seeked", "timeupdate", "pause"]) {
+      audio.addEventListener(name, () => {
+        if (!frame) highlight();
+      });
+    }
   }
 
   renderDownloads(clip, meta, title) {
@@ -482,6 +485,7 @@ class ClipCard {
         el("button", {
           type: "button",
           "data-action": name,
+          "aria-label": `${label}: ${title}`,
           text: label,
           onclick: async (event) => {
             const button = event.currentTarget;
@@ -520,8 +524,15 @@ class ClipCard {
         submit("Remaster", "remaster", state.api.create({ task_type: "remaster", mv, continue_clip_id: clip.clip_id })),
       );
     }
-    if (o.stems && meta.origin !== "stem") {
-      action("stems", "Stems", () => submit("Stems", "stems", state.api.post("/api/v1/sonic/stems/full", { clip_id: clip.clip_id })));
+    if (meta.origin !== "stem") {
+      if (o.stems_basic) {
+        action("stems-basic", "Vocals + instrumental", () =>
+          submit("Stems (basic)", "stems-basic", state.api.post("/api/v1/sonic/stems/basic", { clip_id: clip.clip_id })),
+        );
+      }
+      if (o.stems) {
+        action("stems", "All stems", () => submit("Stems", "stems", state.api.post("/api/v1/sonic/stems/full", { clip_id: clip.clip_id })));
+      }
     }
     if (o.replace_section && duration >= 4) {
       action("replace-section", "Replace 10 s here", () => {
