@@ -1,4 +1,7 @@
-"""The vocal chain: EQ, de-essing, compression, reverb (pedalboard), resampling, stereo placement."""
+"""The vocal chain: EQ, compression, reverb (pedalboard), resampling, stereo placement.
+
+De-essing happens earlier, on the analysed speech's spectral envelope (``singer._de_ess``).
+"""
 
 from __future__ import annotations
 
@@ -13,32 +16,7 @@ FloatArray = npt.NDArray[np.float64]
 LEAD_REVERB_WET = 0.08
 """Reverb return level of the lead vocal (pedalboard Reverb wet_level). 0.14 cost ≈ 0.1 of
 PocketSphinx word error rate against a dry stem (bench_singer, slt voice); 0.08 is a compromise."""
-_ENV_STEP = 16  # the de-esser's envelopes are computed every 16 samples (1 ms at 16 kHz)
-
-
-def _envelope(x: FloatArray, width: int) -> FloatArray:
-    """Moving average of |x| over ``width`` samples, evaluated every ``_ENV_STEP`` samples."""
-    n = x.size // _ENV_STEP * _ENV_STEP
-    blocks = np.abs(x[:n]).reshape(-1, _ENV_STEP).mean(axis=1)
-    k = max(1, width // _ENV_STEP)
-    result: FloatArray = np.convolve(blocks, np.ones(k) / k, mode="same")
-    return result
-
-
-def _de_ess(x: FloatArray, fs: int) -> FloatArray:
-    """Attenuate the > 5 kHz band where it dominates the signal (sibilants), up to −10 dB."""
-    high = pb.Pedalboard([pb.HighpassFilter(cutoff_frequency_hz=min(5000.0, fs * 0.4))])(  # type: ignore[attr-defined]
-        x.astype(np.float32)[None, :], fs
-    )[0].astype(np.float64)
-    width = max(1, int(0.005 * fs))
-    ratio = _envelope(high, width) / (_envelope(x, width) + 1e-9)
-    gain_blocks = np.clip(0.45 / np.maximum(ratio, 1e-9), 0.32, 1.0)
-    gain = np.ones(x.size)
-    if gain_blocks.size:
-        centres = np.arange(gain_blocks.size) * _ENV_STEP + _ENV_STEP / 2
-        gain = np.interp(np.arange(x.size), centres, gain_blocks)
-    result: FloatArray = x - high * (1.0 - gain)
-    return result
+_TAIL_S = 3.0  # reverb tail kept after the last sung sample
 
 
 def vocal_chain(
@@ -54,7 +32,10 @@ def vocal_chain(
     frames = round(mono.size * rate / fs)
     if mono.size == 0 or not np.any(mono):
         return np.zeros((2, frames), dtype=np.float32)
-    x = _de_ess(mono, fs)
+    # only the sung span (plus the reverb tail) is processed: the rest stays silent
+    active = np.flatnonzero(mono)
+    first, last = int(active[0]), min(mono.size, int(active[-1]) + 1 + round(_TAIL_S * fs))
+    x = mono[first:last]
     board = pb.Pedalboard(  # type: ignore[attr-defined]
         [
             pb.HighpassFilter(cutoff_frequency_hz=110.0 if backing else 90.0),
@@ -71,10 +52,13 @@ def vocal_chain(
             ),
         ]
     )
-    y = board(x.astype(np.float32)[None, :], fs)[0]
+    wet = board(x.astype(np.float32)[None, :], fs)[0]
     if rate != fs:
-        y = np.asarray(soxr.resample(y, fs, rate, quality="HQ"), dtype=np.float32)
-    y = y[:frames] if y.size >= frames else np.concatenate([y, np.zeros(frames - y.size, dtype=np.float32)])
+        wet = np.asarray(soxr.resample(wet, fs, rate, quality="HQ"), dtype=np.float32)
+    offset = round(first * rate / fs)
+    y = np.zeros(frames, dtype=np.float32)
+    stop = min(frames, offset + wet.size)
+    y[offset:stop] = wet[: stop - offset]
     if backing:
         delay = int(0.014 * rate)
         right = np.concatenate([np.zeros(delay, dtype=np.float32), y[: y.size - delay]])

@@ -143,7 +143,7 @@ def _analyse_spoken(spoken: SpokenPhrase) -> _Source:
     if spoken.sample_rate_hz != _FS:
         g = math.gcd(spoken.sample_rate_hz, _FS)
         x = resample_poly(x, _FS // g, spoken.sample_rate_hz // g)
-    envelope = vocoder.analyse(np.asarray(x, dtype=np.float64))
+    envelope = _de_ess(vocoder.analyse(np.asarray(x, dtype=np.float64)))
     frames = envelope.shape[0]
     kind = np.zeros(frames, dtype=np.int8)
     centres = np.arange(frames) * _FRAME_S
@@ -161,6 +161,21 @@ def _analyse_spoken(spoken: SpokenPhrase) -> _Source:
                 value = _UNVOICED
             kind[(centres >= phone.start_s) & (centres < phone.end_s)] = value
     return _Source(envelope, kind, [s for s in spoken.syllables if s])
+
+
+_SIBILANT_BINS = np.linspace(0.0, _FS / 2, vocoder.BINS) >= 5000.0
+
+
+def _de_ess(envelope: FloatArray) -> FloatArray:
+    """Spectral de-esser on the analysed speech: where the > 5 kHz band holds more than 45 % of a
+    frame's amplitude (sibilants), that band is turned down to bring it to 45 %, by at most 10 dB.
+    Done once per distinct text on 5 ms frames, it replaces a time-domain de-esser on the stem."""
+    amplitude = np.exp(envelope)
+    ratio = amplitude[:, _SIBILANT_BINS].sum(axis=1) / (amplitude.sum(axis=1) + 1e-12)
+    gain = np.clip(0.45 / np.maximum(ratio, 1e-9), 0.316, 1.0)
+    out = envelope.copy()
+    out[:, _SIBILANT_BINS] += np.log(gain)[:, None]
+    return out
 
 
 @dataclass(frozen=True)
