@@ -163,3 +163,39 @@ def test_the_hook_peaks_on_the_title_in_every_chorus() -> None:
         plain_top = max(n.pitch for n in plain.vocals if not n.backing and n.line_index == hook_lines[0])
         hook_top = max(n.pitch for n in lead if n.line_index == hook_lines[0])
         assert hook_top >= plain_top
+
+
+def test_pads_fill_later_verses_and_bridges_where_the_genre_wants_them() -> None:
+    from dataclasses import replace
+
+    from tunesmith.music.compose.melody import PAD_GENRES
+
+    lyric = (
+        "[Verse]\nThe kettle hums beside the open door\nWe painted comets on the floor\n\n"
+        "[Verse 2]\nMy shoes remember every summer heat\nThe buses pass along the street\n\n"
+        "[Bridge]\nThe city breathes a quiet golden light\nWe chase the echo of a kite\n"
+    )
+    score = lead_sheet_score(lyric, seed=3)
+    assert score.genre in PAD_GENRES
+    pads = [n for n in score.vocals if n.backing and n.word in ("ooh", "aah")]
+    verse2 = score.sections[1]
+    bridge = score.sections[2]
+    # none in the first verse; one per chord in verse 2 ("ooh") and the bridge ("aah")
+    assert all(n.start_beat >= verse2.start_bar * 4 for n in pads)
+    assert {n.word for n in pads if n.start_beat < bridge.start_bar * 4} == {"ooh"}
+    assert {n.word for n in pads if n.start_beat >= bridge.start_bar * 4} == {"aah"}
+    assert len(pads) == verse2.bars + bridge.bars
+    low, high = VOICE_RANGES["f"]
+    for note in pads:
+        chord = next(c for c in score.chords if c.start_beat <= note.start_beat < c.end_beat)
+        assert note.pitch % 12 in {(chord.root_pc + i) % 12 for i in QUALITY_INTERVALS[chord.quality]}
+        assert low <= note.pitch <= high
+        assert note.end_beat <= chord.end_beat - 0.25 + 1e-9
+    # pad words come after every lyric word and never enter the lyrics timeline
+    lyric_words = {n.word_index for n in score.vocals if not n.backing}
+    assert min(n.word_index for n in pads) > max(lyric_words)
+    assert all(w["word"] not in ("ooh", "aah") for w in lyrics_timeline(score))
+    # a genre without pads gets none
+    rock = replace(score, genre="metal", vocals=[])
+    rock.vocals = fit_vocal_line(rock, parse_lyrics(lyric), rng=np.random.default_rng(3))
+    assert not [n for n in rock.vocals if n.word in ("ooh", "aah")]

@@ -98,3 +98,15 @@ def test_no_vocals_gives_no_stems() -> None:
     score = lead_sheet_score("[Instrumental]", seed=1)
     assert score.vocals == []
     assert render_vocals(score) == {}
+
+
+def test_pads_are_sung_on_their_chord_tones() -> None:
+    text = "[Verse]\nSing it once again\n\n[Verse 2]\nSing it slow and low"
+    score = lead_sheet_score(text, seed=4, vocal_gender="f")
+    pads = [n for n in score.vocals if n.backing and n.word == "ooh"]
+    assert pads
+    backing = render_vocals(score)["backing_vocals"]
+    report = pitch_report(score, backing, backing=True)
+    assert report.notes >= len(pads) - 1
+    assert report.median_abs_cents <= 30.0
+    assert report.voiced >= 0.85

@@ -26,7 +26,9 @@ What the fitter does, per line:
   words in order) peaks on the title, higher than the other lines;
 - **backing vocals** (``backing=True``) — in choruses a harmony a third (or sixth) below the lead,
   taken from the chord where it can; wholly parenthesised lines are sung by the backing voice in
-  their slot; ad-libs are echoed by the backing voice in the second half of their line's slot.
+  their slot; ad-libs are echoed by the backing voice in the second half of their line's slot;
+  in :data:`PAD_GENRES`, sustained "ooh"/"aah" pads (one chord tone per chord) fill the verses
+  after the first, bridges and pre-choruses.
 
 Every note carries ``word_index`` (one counter over all sung words, lead and backing lines in
 order; harmonies share the lead word's index), ``line_index`` (the index of the line in
@@ -50,7 +52,7 @@ from tunesmith.music.lyrics.words import words_of_line
 from tunesmith.music.score import Chord, Score, Section, SectionKind, VocalNote
 from tunesmith.music.theory.chords import QUALITY_INTERVALS
 
-__all__ = ["VOICE_RANGES", "fit_vocal_line", "lead_sheet_score"]
+__all__ = ["PAD_GENRES", "VOICE_RANGES", "fit_vocal_line", "lead_sheet_score"]
 
 VOICE_RANGES: dict[str, tuple[int, int]] = {"f": (57, 76), "m": (45, 64)}
 """Lowest and highest MIDI pitch sung by each voice (female A3–E5, male A2–E4)."""
@@ -397,10 +399,61 @@ def fit_vocal_line(score: Score, lyrics: ParsedLyrics, *, rng: np.random.Generat
                                 backing=True,
                             )
                         )
+    if notes and (score.genre or "").lower() in PAD_GENRES:
+        notes.extend(_pads(score, lyrics, pitcher, low, word_counter))
     if not notes and any_text:
         raise InvalidParameter("lyrics: no singable words (the text has no letters to sing).", field="lyrics")
     notes.sort(key=lambda n: (n.start_beat, n.backing, n.pitch))
     return notes
+
+
+PAD_GENRES = frozenset(
+    ["pop", "ballad", "soul", "gospel", "rnb", "jazz_pop", "holiday", "cinematic", "synth_pop", "indie"]
+)
+"""Genres whose arrangements want "ooh"/"aah" backing pads (in verses after the first, bridges and
+pre-choruses: the sections without chorus harmonies)."""
+
+
+def _pads(
+    score: Score, lyrics: ParsedLyrics, pitcher: _Pitcher, low: int, first_word: int
+) -> list[VocalNote]:
+    """Sustained backing "ooh" (verses) / "aah" (bridges, pre-choruses) notes, one per chord.
+
+    Each note holds a chord tone in the lower half of the voice's range, moving to the nearest
+    tone of the next chord (voice leading), and ends a quarter beat before the chord does (a
+    breath). Every pad note is its own word (indices from ``first_word`` on, after all lyrics).
+    """
+    out: list[VocalNote] = []
+    word_index = first_word
+    seen_verse = False
+    bpb = score.beats_per_bar
+    for lyric, section, line_base in _match_sections(score, lyrics):
+        kind = section.kind
+        if kind == "verse" and not seen_verse:
+            seen_verse = True
+            continue
+        if kind not in ("verse", "bridge", "pre_chorus"):
+            continue
+        word, phonemes = ("ooh", ("UW1",)) if kind == "verse" else ("aah", ("AA1",))
+        start, end = section.start_bar * bpb, (section.start_bar + section.bars) * bpb
+        slot = (end - start) / max(1, len(lyric.lines))
+        previous = low + 7
+        for chord in pitcher.chords:
+            if not start <= chord.start_beat < end:
+                continue
+            length = min(chord.end_beat, end) - chord.start_beat - 0.25
+            pcs = _chord_pcs(chord)
+            options = [p for p in range(low + 2, low + 12) if p % 12 in pcs]
+            if length < 1.0 or not options:
+                continue
+            pitch = min(options, key=lambda p: (abs(p - previous), p))
+            previous = pitch
+            line = line_base + min(len(lyric.lines) - 1, int((chord.start_beat - start) // slot))
+            out.append(
+                VocalNote(pitch, chord.start_beat, length, 60, word, word, word_index, line, phonemes, True)
+            )
+            word_index += 1
+    return out
 
 
 def _title_span(syls: list[_Syl], title_words: list[str]) -> tuple[int, int] | None:
