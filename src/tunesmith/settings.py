@@ -40,6 +40,10 @@ DEFAULT_PRICES: dict[str, int] = {
     "midi": 1,
     "aligned_lyrics": 1,
     "download": 2,
+    "persona": 1,
+    "create_voice": 4,
+    "sample": 14,
+    "mashup": 10,
 }
 """Credits per operation (API.md §11); ``billing.prices`` overrides entries."""
 

@@ -20,6 +20,8 @@ from tunesmith import __version__
 from tunesmith.api import errors
 from tunesmith.api.metrics import HttpMetrics
 from tunesmith.api.routes import analysis, edits, native, public, sonic
+from tunesmith.api.routes import batch as batch_routes
+from tunesmith.api.routes import personas as persona_routes
 from tunesmith.jobs.context import Services, build_services
 from tunesmith.settings import Settings, load_settings
 from tunesmith.web.routes import router as playground_router
@@ -98,6 +100,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(sonic.router)
     app.include_router(edits.router)  # upload-extend, upload-cover, replace-section
     app.include_router(analysis.router)  # listening: stems, bpm, vox, wav, midi, lyrics, download
+    app.include_router(persona_routes.router)  # persona (sync), create-voice (async)
+    app.include_router(batch_routes.router)  # sonic/batch submit and poll
     app.include_router(native.router)
     app.include_router(public.router)
     app.include_router(playground_router)  # the playground page at / (tunesmith.web)

@@ -16,6 +16,8 @@ from tunesmith.engines.base import EngineResult
 from tunesmith.jobs.analysis import ANALYSIS_HANDLERS
 from tunesmith.jobs.context import Services
 from tunesmith.jobs.edits import EDIT_HANDLERS
+from tunesmith.jobs.families import FAMILY_HANDLERS
+from tunesmith.jobs.personas import PERSONA_HANDLERS
 from tunesmith.music.progress import Progress
 from tunesmith.store.repos import Clip, Task
 
@@ -34,6 +36,8 @@ HANDLERS: dict[str, ClipHandler] = {
     "create_music": create_clip,
     **ANALYSIS_HANDLERS,
     **EDIT_HANDLERS,
+    **FAMILY_HANDLERS,
+    **PERSONA_HANDLERS,
 }
 
 

@@ -55,6 +55,8 @@ class CreateRequest:
     variation_category: str | None = None
     overpainting_start_s: float | None = None
     overpainting_end_s: float | None = None
+    persona_id: str | None = None
+    """persona_music: the persona that sings (API.md §4.6, §4.7)."""
 
 
 def lyrics_format_ok(lyrics: str) -> bool:
@@ -79,11 +81,15 @@ def check_queue(services: Services) -> None:
 
 def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
     """Validate the cross-field rules, reserve credits and enqueue a create, concat or edit task."""
-    if req.task_type != "create_music":
+    if req.task_type not in ("create_music", "persona_music"):
         from tunesmith.jobs.edits import submit_edit
 
         return submit_edit(services, key, req)
     auto = req.custom_mode and req.auto_lyrics
+    if req.task_type == "persona_music" and not req.persona_id:
+        raise InvalidParameter(
+            "The 'persona_id' field is required when task_type = persona_music.", field="persona_id"
+        )
     if req.custom_mode:
         if not req.make_instrumental and not (req.prompt or "").strip():
             raise InvalidParameter("The 'prompt' field is required when custom_mode = true.", field="prompt")
@@ -99,6 +105,11 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
     sings = req.custom_mode and not req.make_instrumental and not req.auto_lyrics
     if sings and not lyrics_format_ok(req.prompt or ""):
         raise Forbidden(LYRICS_FORMAT)
+    persona: dict[str, Any] | None = None
+    if req.task_type == "persona_music":
+        from tunesmith.jobs.personas import persona_snapshot
+
+        persona = persona_snapshot(services, key, req.persona_id or "")
     check_queue(services)
     base_seed = req.seed if req.seed is not None else secrets.randbelow(2**32 - CLIPS_PER_CREATE)
     quality = "draft" if (req.mv or "").endswith("-mini") else "standard"
@@ -121,11 +132,12 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
             mv=req.mv,
             style_weight=req.style_weight,
             weirdness_constraint=req.weirdness_constraint,
-            task_type="create_music",
+            task_type=req.task_type,
             origin="generated",
             seed=(base_seed + i) % 2**32,
             engine=engine,
             quality=quality,
+            extra={"persona_id": persona["id"]} if persona else {},
         )
         for i in range(CLIPS_PER_CREATE)
     ]
@@ -143,14 +155,16 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
         style_weight=req.style_weight,
         weirdness_constraint=req.weirdness_constraint,
     )
+    if persona is not None:
+        spec_request["persona"] = persona
     task = services.store.create_task(
         key_id=key.id,
         family="sonic",
-        task_type="create_music",
+        task_type=req.task_type,
         request=spec_request,
         webhook_url=req.webhook_url,
         webhook_secret=req.webhook_secret,
-        price=services.settings.billing.price("create_music"),
+        price=services.settings.billing.price(req.task_type),
         engine=engine,
         timeout_s=services.settings.jobs.timeout_s,
         clips=clips,

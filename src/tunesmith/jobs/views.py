@@ -61,12 +61,19 @@ def clip_view(settings: Settings, clip: Clip) -> dict[str, Any]:
     }
     if clip.state == "failed":
         view["error_message"] = clip.error_message or "Generation failed."
+    if clip.task_type == "create_voice" and done and "persona_id" in clip.extra:
+        view["persona_id"] = clip.extra["persona_id"]  # API.md §3.2, §4.7
     view["metadata"] = metadata
     return view
 
 
 def poll_view(settings: Settings, clips: list[Clip]) -> dict[str, Any]:
-    return {"code": 200, "message": "success", "data": [clip_view(settings, c) for c in clips]}
+    data = [clip_view(settings, c) for c in clips]
+    body: dict[str, Any] = {"code": 200, "message": "success", "data": data}
+    for view in body["data"]:
+        if "persona_id" in view:  # a succeeded create-voice task (API.md §4.2)
+            body["persona_id"] = view["persona_id"]
+    return body
 
 
 def task_item(task: Task) -> dict[str, Any]:

@@ -29,11 +29,12 @@ BUILT_TASK_TYPES = [
     "cover_music",
     "cover_upload_music",
     "concat_music",
+    "persona_music",
     "remaster",
     "add_instrumental",
     "add_vocals",
 ]
-"""Task types this server performs (API.md §4.1 order); persona_music arrives with personas."""
+"""Task types this server performs (API.md §4.1 order)."""
 
 
 def _short_limits(mv: str | None) -> bool:
@@ -75,7 +76,7 @@ def parse_content(body: Body, data: dict[str, Any], *, task_type: str) -> Create
     audio_weight = body.number("audio_weight", lo=0, hi=1)
     continue_clip_id = body.string("continue_clip_id")
     continue_at = body.number("continue_at")
-    body.string("persona_id")
+    persona_id = body.string("persona_id")
     variation = body.enum("variation_category", ["subtle", "normal", "high"])
     overpaint_start = body.number("overpainting_start_s", lo=0)
     overpaint_end = body.number("overpainting_end_s", lo=0)
@@ -114,6 +115,7 @@ def parse_content(body: Body, data: dict[str, Any], *, task_type: str) -> Create
         variation_category=variation,
         overpainting_start_s=overpaint_start,
         overpainting_end_s=overpaint_end,
+        persona_id=persona_id,
     )
 
 
@@ -265,6 +267,7 @@ class SonicCreateBody(BaseModel):
     audio_weight: float | None = Field(default=None, description="0..1; closeness to the source")
     continue_clip_id: str | None = Field(default=None, description="Source clip of an edit")
     continue_at: float | None = Field(default=None, description="Join point (s) of an extension")
+    persona_id: str | None = Field(default=None, description="persona_music: the persona that sings")
     variation_category: str | None = Field(default=None, description="remaster: subtle, normal, high")
     overpainting_start_s: float | None = None
     overpainting_end_s: float | None = None

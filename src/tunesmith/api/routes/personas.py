@@ -1,0 +1,59 @@
+"""Persona endpoints (API.md §4.6 ``sonic/persona`` sync, §4.7 ``sonic/create-voice`` async).
+
+persona_music itself is a task type of ``sonic/create``; create-voice is polled at the sonic poll,
+whose body then carries a top-level ``persona_id``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from tunesmith.api.deps import ServicesDep, SubmitKey
+from tunesmith.api.routes.common import ERRORS, body_doc
+from tunesmith.api.routes.edits import _form_value
+from tunesmith.api.routes.sonic import read_form_or_json, read_json
+from tunesmith.api.schemas.personas import (
+    CreateVoiceBody,
+    PersonaBody,
+    PersonaOut,
+    parse_create_voice,
+    parse_persona,
+)
+from tunesmith.api.schemas.sonic import Submitted
+from tunesmith.jobs.personas import create_persona, submit_create_voice
+
+router = APIRouter(tags=["sonic"])
+
+
+@router.post(
+    "/api/v1/sonic/persona",
+    response_model=PersonaOut,
+    responses=ERRORS,
+    openapi_extra=body_doc(PersonaBody),
+    operation_id="sonic-persona",
+)
+async def persona(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """Learn a persona (voice: gender, range, vibrato; style: tags, tempo, key) from a clip's lead
+    vocal. 1 credit, charged on success."""
+    req = parse_persona(await read_json(request))
+    persona_id = await run_in_threadpool(create_persona, services, key, req)
+    return JSONResponse({"code": 200, "message": "success", "persona_id": persona_id})
+
+
+@router.post(
+    "/api/v1/sonic/create-voice",
+    response_model=Submitted,
+    responses={**ERRORS, 413: ERRORS[400]},
+    openapi_extra=body_doc(CreateVoiceBody, multipart=True),
+    operation_id="sonic-create-voice",
+)
+async def create_voice(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """A persona from a recording of one singer (≥ 10 s): 1 clip, the cleaned voice sample, with
+    ``persona_id`` once succeeded. 4 credits."""
+    data, file_bytes, filename = await read_form_or_json(request, services)
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        data = {name: _form_value(name, value) for name, value in data.items()}
+    req = parse_create_voice(data, file_bytes=file_bytes, filename=filename)
+    task = await run_in_threadpool(submit_create_voice, services, key, req)
+    return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
