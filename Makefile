@@ -6,8 +6,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # Debian packages tunesmith needs at run time: the MIT-licensed FluidR3 General MIDI SoundFont
-# and ffmpeg (MP4 video, M4A/AAC decoding).
-APT_PACKAGES := fluid-soundfont-gm ffmpeg festival festvox-us-slt-hts festvox-kallpc16k espeak-ng chromium
+# and ffmpeg (MP4 video, M4A/AAC decoding); redis-server and postgresql for the distributed tests.
+APT_PACKAGES := fluid-soundfont-gm ffmpeg festival festvox-us-slt-hts festvox-kallpc16k espeak-ng chromium redis-server postgresql
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000

@@ -50,7 +50,11 @@ DEFAULT_PRICES: dict[str, int] = {
 
 class DatabaseSettings(BaseModel):
     url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default: sqlite file tunesmith.db under data_dir."
+        default=None,
+        description=(
+            "SQLAlchemy URL; default: sqlite file tunesmith.db under data_dir. For many machines use "
+            "PostgreSQL: postgresql+psycopg://user:password@host:5432/tunesmith (migrated on start)."
+        ),
     )
     busy_timeout_ms: int = Field(default=10_000, ge=0, description="SQLite busy timeout (milliseconds).")
 
@@ -59,6 +63,13 @@ class RateLimitSettings(BaseModel):
     submit_per_minute: float = Field(default=20, ge=0, description="Submissions per key per minute; 0 = off.")
     submit_burst: int = Field(default=10, ge=0, description="Token-bucket burst for submissions.")
     other_per_minute: float = Field(default=300, ge=0, description="Other calls per key per minute; 0 = off.")
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis URL holding the token buckets, shared by every API process (e.g. "
+            "redis://10.0.0.5:6379/1); default: queue.redis_url when set, else in-process memory."
+        ),
+    )
 
 
 class QueueSettings(BaseModel):
@@ -66,7 +77,13 @@ class QueueSettings(BaseModel):
         default="huey",
         description="huey: durable queue (SQLite file, or Redis with redis_url); inline: tests.",
     )
-    redis_url: str | None = Field(default=None, description="Use a Redis Huey queue for many machines.")
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis URL (redis://host:6379/0) of a shared priority queue (Huey PriorityRedisHuey) for API "
+            "and worker processes on many machines; default: a SQLite queue file under data_dir."
+        ),
+    )
     workers: int = Field(default=2, ge=1, description="Worker processes started by `tunesmith run`.")
     max_pending: int = Field(default=1000, ge=1, description="Pending tasks above which submissions get 503.")
     lease_s: float = Field(default=120.0, gt=0, description="A running task's lease; renewed on progress.")
@@ -131,6 +148,21 @@ class EngineSettings(BaseModel):
     video: bool = Field(default=True, description="Render video.mp4 for each clip.")
 
 
+class BlobSettings(BaseModel):
+    url: str | None = Field(
+        default=None,
+        description=(
+            "Where clip files live. Default: the folder blobs/ under data_dir. For many machines an "
+            "S3-compatible bucket: s3://bucket/optional/prefix?endpoint=http://host:9000&region=us-east-1 "
+            "(endpoint and region optional; credentials from the usual AWS_ACCESS_KEY_ID / "
+            "AWS_SECRET_ACCESS_KEY environment). File URLs then redirect to presigned S3 URLs."
+        ),
+    )
+    presign_ttl_s: int = Field(
+        default=3600, ge=1, le=604_800, description="Lifetime of presigned S3 download URLs (seconds)."
+    )
+
+
 class MetricsSettings(BaseModel):
     token: str | None = Field(default=None, description="Bearer token required by /metrics when set.")
 
@@ -153,6 +185,7 @@ class Settings(BaseSettings):
     billing: BillingSettings = Field(default_factory=BillingSettings)
     engine: EngineSettings = Field(default_factory=EngineSettings)
     metrics: MetricsSettings = Field(default_factory=MetricsSettings)
+    blobs: BlobSettings = Field(default_factory=BlobSettings)
 
     @property
     def database_url(self) -> str:

@@ -8,8 +8,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tunesmith.auth.ratelimit import MemoryRateLimiter, RateLimiter
-from tunesmith.blobs.store import BlobStore, LocalBlobStore
+from tunesmith.auth.ratelimit import MemoryRateLimiter, RateLimiter, make_rate_limiter
+from tunesmith.blobs.store import BlobStore, make_blob_store
 from tunesmith.engines.base import Engine
 from tunesmith.jobs.queue import HueyQueue, InlineQueue, JobQueue
 from tunesmith.settings import Settings
@@ -68,7 +68,7 @@ def build_services(
     store = Store.open(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
     if migrate:
         store.migrate()
-    blobs = LocalBlobStore(settings.blob_dir)
+    blobs = make_blob_store(settings)
     factory = engine_factory or default_engine_factory(settings)
     if queue is None:
         if settings.queue.backend == "inline":
@@ -79,7 +79,14 @@ def build_services(
                 run_task=lambda task_id: runner.run_task(worker_services(settings), task_id),
                 deliver=lambda d_id: runner.deliver(worker_services(settings), d_id),
             )
-    services = Services(settings=settings, store=store, blobs=blobs, queue=queue, engine_factory=factory)
+    services = Services(
+        settings=settings,
+        store=store,
+        blobs=blobs,
+        queue=queue,
+        engine_factory=factory,
+        limiter=make_rate_limiter(settings),
+    )
     if isinstance(queue, InlineQueue):
         queue.bind(
             run_task=lambda task_id: runner.run_task(services, task_id),

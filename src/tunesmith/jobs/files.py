@@ -62,3 +62,25 @@ def ensure_m4a(services: Services, clip_id: str) -> Path | None:
             services.blobs.put(key, m4a_bytes(services.blobs.get(wav_key)))
             path = services.blobs.local_path(key)
     return path
+
+
+def remote_file_url(services: Services, clip_id: str, bundle_name: str, *, method: str = "GET") -> str | None:
+    """For a remote blob store (S3): a presigned URL of the clip file ``bundle_name`` valid for
+    ``blobs.presign_ttl_s`` seconds (``mix.m4a`` is transcoded and stored first if needed); None
+    for a local store. NotFound when the clip has no such file."""
+    from pathlib import PurePosixPath
+
+    from tunesmith.blobs.urls import CONTENT_TYPES
+    from tunesmith.errors import NotFound
+
+    key = blob_key(clip_id, bundle_name)
+    content_type = CONTENT_TYPES.get(PurePosixPath(bundle_name).suffix, "application/octet-stream")
+    ttl_s = services.settings.blobs.presign_ttl_s
+    if services.blobs.presigned_url(key, expires_s=ttl_s, method=method) is None:
+        return None  # a local store: served from disk
+    if not services.blobs.exists(key):
+        wav_key = blob_key(clip_id, bundle.MIX_WAV)
+        if bundle_name != M4A or not services.blobs.exists(wav_key):
+            raise NotFound("Not Found.")
+        services.blobs.put(key, m4a_bytes(services.blobs.get(wav_key)))
+    return services.blobs.presigned_url(key, expires_s=ttl_s, content_type=content_type, method=method)

@@ -4,7 +4,8 @@ The database is the source of truth; the queue only carries ids. Delivery to the
 at-least-once by the lease reaper (:mod:`tunesmith.jobs.leases`), so handlers are idempotent.
 
 - :class:`HueyQueue`: Huey on a SQLite file under ``data_dir`` (embedded; consumed by
-  ``tunesmith worker`` processes) or on Redis (``queue.redis_url``) for many machines.
+  ``tunesmith worker`` processes) or on Redis (``queue.redis_url``, a priority queue) for many
+  machines. Webhook deliveries (short) go before renders (:data:`DELIVERY_PRIORITY`).
 - :class:`InlineQueue`: keeps jobs in memory and runs them when :meth:`InlineQueue.drain` is called
   (or at once with ``auto=True``); for unit tests.
 """
@@ -18,6 +19,11 @@ from typing import Any, Protocol
 from tunesmith.settings import Settings
 
 Handler = Callable[[str], object]
+
+TASK_PRIORITY = 0
+"""Huey priority of a task run."""
+DELIVERY_PRIORITY = 10
+"""Huey priority of a webhook delivery: higher runs first, so callbacks do not wait behind renders."""
 
 
 class JobQueue(Protocol):
@@ -70,9 +76,9 @@ class InlineQueue:
 def make_huey(settings: Settings) -> Any:
     """The Huey instance for these settings (SQLite file, or Redis when configured)."""
     if settings.queue.redis_url:
-        from huey import RedisHuey
+        from huey import PriorityRedisHuey
 
-        return RedisHuey("tunesmith", url=settings.queue.redis_url, results=False)
+        return PriorityRedisHuey("tunesmith", url=settings.queue.redis_url, results=False)
     from huey import SqliteHuey
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -85,8 +91,8 @@ class HueyQueue:
 
     def __init__(self, settings: Settings, *, run_task: Handler, deliver: Handler) -> None:
         self.huey = make_huey(settings)
-        self._run = self.huey.task(name="tunesmith.run_task")(run_task)
-        self._deliver = self.huey.task(name="tunesmith.deliver_webhook")(deliver)
+        self._run = self.huey.task(name="tunesmith.run_task", priority=TASK_PRIORITY)(run_task)
+        self._deliver = self.huey.task(name="tunesmith.deliver_webhook", priority=DELIVERY_PRIORITY)(deliver)
 
     def enqueue_task(self, task_id: str) -> None:
         self._run(task_id)

@@ -6,14 +6,14 @@ import hmac
 from pathlib import PurePosixPath
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from tunesmith import __version__
 from tunesmith.api.deps import ServicesDep
 from tunesmith.blobs.urls import CONTENT_TYPES, WIRE_FILES, blob_key, verify
 from tunesmith.errors import NotFound, Unauthorized
-from tunesmith.jobs.files import ensure_m4a
+from tunesmith.jobs.files import M4A, ensure_m4a, remote_file_url
 
 router = APIRouter()
 
@@ -61,7 +61,8 @@ def metrics(request: Request, services: ServicesDep) -> PlainTextResponse:
 @router.head("/files/{clip_id}/{name}", tags=["files"], operation_id="file-head")
 async def file(clip_id: str, name: str, request: Request, services: ServicesDep) -> Response:
     """A clip file (no auth: the UUID is the capability). Supports HEAD and Range. ``audio.m4a``
-    is transcoded from the mix on first request."""
+    is transcoded from the mix on first request. With S3-compatible blobs (``blobs.url``) the
+    answer is a 307 redirect to a presigned URL of the object."""
     if name not in WIRE_FILES and name != M4A_NAME:
         raise NotFound("Not Found.")
     settings = services.settings
@@ -72,6 +73,12 @@ async def file(clip_id: str, name: str, request: Request, services: ServicesDep)
         settings.file_signing_secret(),
     ):
         raise NotFound("Not Found.")
+    bundle_name = M4A if name == M4A_NAME else WIRE_FILES[name]
+    remote = await run_in_threadpool(
+        remote_file_url, services, clip_id, bundle_name, method="HEAD" if request.method == "HEAD" else "GET"
+    )
+    if remote is not None:  # S3-compatible blobs: the client downloads straight from the bucket
+        return RedirectResponse(remote, status_code=307, headers={"Cache-Control": "private, no-store"})
     if name == M4A_NAME:
         path = await run_in_threadpool(ensure_m4a, services, clip_id)
     else:
