@@ -20,6 +20,7 @@ from tunesmith import __version__
 from tunesmith.api import errors
 from tunesmith.api.metrics import HttpMetrics
 from tunesmith.api.routes import analysis, edits, native, public, sonic
+from tunesmith.api.routes import nuro, producer, riffusion, studio
 from tunesmith.api.routes import batch as batch_routes
 from tunesmith.api.routes import personas as persona_routes
 from tunesmith.jobs.context import Services, build_services
@@ -102,6 +103,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(analysis.router)  # listening: stems, bpm, vox, wav, midi, lyrics, download
     app.include_router(persona_routes.router)  # persona (sync), create-voice (async)
     app.include_router(batch_routes.router)  # sonic/batch submit and poll
+    app.include_router(riffusion.router)  # §5
+    app.include_router(producer.router)  # §6
+    app.include_router(studio.router)  # §7
+    app.include_router(nuro.router)  # §8
     app.include_router(native.router)
     app.include_router(public.router)
     app.include_router(playground_router)  # the playground page at / (tunesmith.web)

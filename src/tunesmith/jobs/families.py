@@ -1,0 +1,767 @@
+"""The riffusion, producer, studio and nuro families (API.md §5–§8): submissions mapped onto the
+same engine and edit operations as the sonic family, and each family's poll shape.
+
+Every family task is stored with its ``family``; its clips are made by the handlers of
+:mod:`tunesmith.jobs.handlers` (``create_clip`` for new songs, ``edit_clip`` for edits, chosen by
+the task's ``task_type``; :data:`FAMILY_HANDLERS` adds the family-only task types). Edits put the
+operation in the request (``op``), exactly as :mod:`tunesmith.jobs.edits` does:
+
+- extend → ``extend`` with ``auto_concat`` (these families return full songs);
+- cover → ``cover`` (``audio_weight`` from producer's ``strength``);
+- replace → ``replace`` (the §4.10 splice: audio outside the window kept);
+- swap sound → ``add_instrumental`` in the ``sound`` style (the vocal kept);
+- swap vocals → ``add_vocals`` (the accompaniment kept, the words re-sung in the voice ``sound`` names);
+- producer variation → ``remaster`` (``strength`` → subtle / normal / high).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tunesmith.errors import InvalidParameter
+from tunesmith.jobs.context import Services
+from tunesmith.jobs.edits import edit_clip
+from tunesmith.jobs.service import check_queue
+from tunesmith.jobs.views import clip_view
+from tunesmith.music import bundle
+from tunesmith.settings import Settings
+from tunesmith.store.repos import ApiKey, Clip, NewClip, Task, iso_ms, new_id
+
+EDIT_ENGINE = "procedural"
+INSTRUMENTAL = "[Instrumental]"
+NO_VOCALS = "The clip has no vocals."
+MIN_WINDOW_S = 2.0
+MAX_WINDOW_S = 60.0
+
+
+def num_text(value: float) -> str:
+    """A number as the contract prints it: 2 decimals at most, no trailing zeros."""
+    return f"{round(float(value), 2):g}"
+
+
+@dataclass(frozen=True)
+class FamilyJob:
+    """Everything a family submission stores: the task, its pending clips, its price."""
+
+    family: str
+    task_type: str
+    """The task's type (selects the handler)."""
+    clip_task_type: str
+    """``metadata.task_type`` of its clips."""
+    price_op: str
+    count: int
+    request: dict[str, Any]
+    mv: str | None
+    seed: int | None
+    quality: str = "standard"
+    title: str = ""
+    tags: str = ""
+    negative_tags: str | None = None
+    lyrics: str = ""
+    gpt_description_prompt: str | None = None
+    style_weight: float | None = None
+    weirdness_constraint: float | None = None
+    source: Clip | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def submit_job(services: Services, key: ApiKey, job: FamilyJob) -> Task:
+    """Reserve the price and persist the task with ``job.count`` pending clips (seed + i), enqueue."""
+    check_queue(services)
+    base_seed = job.seed if job.seed is not None else secrets.randbelow(2**32 - job.count)
+    engine = EDIT_ENGINE if job.source is not None else services.engine_name(job.mv)
+    clips = [
+        NewClip(
+            id=new_id(),
+            idx=i,
+            title=job.title,
+            tags=job.tags,
+            negative_tags=job.negative_tags,
+            lyrics=job.lyrics,
+            gpt_description_prompt=job.gpt_description_prompt,
+            mv=job.mv,
+            style_weight=job.style_weight,
+            weirdness_constraint=job.weirdness_constraint,
+            task_type=job.clip_task_type,
+            origin="generated",
+            seed=(base_seed + i) % 2**32,
+            engine=engine,
+            quality=job.quality,
+            source_clip_id=job.source.id if job.source is not None else None,
+            extra=dict(job.extra),
+        )
+        for i in range(job.count)
+    ]
+    task = services.store.create_task(
+        key_id=key.id,
+        family=job.family,
+        task_type=job.task_type,
+        request=job.request,
+        webhook_url=job.webhook_url,
+        webhook_secret=job.webhook_secret,
+        price=services.settings.billing.price(job.price_op),
+        engine=engine,
+        timeout_s=services.settings.jobs.timeout_s,
+        clips=clips,
+    )
+    services.queue.enqueue_task(task.id)
+    return task
+
+
+def source_clip(services: Services, key: ApiKey, clip_id: str, field_name: str) -> Clip:
+    """The caller's succeeded clip ``clip_id`` (``clip not found.`` / ``clip is not ready.``)."""
+    clip = services.store.get_clip(clip_id, key_id=key.id)
+    if clip is None:
+        raise InvalidParameter("clip not found.", field=field_name)
+    if clip.state != "succeeded":
+        raise InvalidParameter("clip is not ready.", field=field_name)
+    return clip
+
+
+def has_vocals(clip: Clip) -> bool:
+    text = clip.lyrics.strip()
+    return bool(text) and text != INSTRUMENTAL
+
+
+def voice_gender(text: str | None) -> str | None:
+    """``"f"``/``"m"`` when a voice description names one (``"female vocals"``), else None."""
+    words = set((text or "").lower().replace(",", " ").replace("/", " ").split())
+    if words & {"female", "woman", "women", "girl", "feminine", "soprano", "alto"}:
+        return "f"
+    if words & {"male", "man", "men", "boy", "masculine", "baritone", "tenor", "bass-baritone"}:
+        return "m"
+    return None
+
+
+def create_request(
+    stored: dict[str, Any],
+    *,
+    tags: str | None,
+    title: str | None = None,
+    lyrics: str | None = None,
+    brief: str | None = None,
+    description: str | None = None,
+    instrumental: bool = False,
+    duration: float | None = None,
+    vocal_gender: str | None = None,
+    negative_tags: str | None = None,
+    style_weight: float | None = None,
+    weirdness: float | None = None,
+) -> dict[str, Any]:
+    """A request read by :func:`tunesmith.jobs.runner.spec_for` (new songs)."""
+    return {
+        "_sent": stored,
+        "title": title,
+        "tags": tags,
+        "negative_tags": negative_tags,
+        "make_instrumental": instrumental,
+        "lyrics": lyrics,
+        "auto_lyrics_brief": brief,
+        "gpt_description_prompt": description,
+        "duration": duration,
+        "vocal_gender": vocal_gender,
+        "style_weight": style_weight,
+        "weirdness_constraint": weirdness,
+    }
+
+
+def edit_request(
+    stored: dict[str, Any],
+    op: str,
+    source: Clip,
+    *,
+    tags: str | None = None,
+    title: str | None = None,
+    lyrics: str | None = None,
+    continue_at: float | None = None,
+    audio_weight: float | None = None,
+    variation: str | None = None,
+    duration: float | None = None,
+    vocal_gender: str | None = None,
+    auto_concat: bool = False,
+    window: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """A request read by :func:`tunesmith.jobs.edits.edit_clip` (``op`` names the operation)."""
+    request: dict[str, Any] = {
+        "_sent": stored,
+        "op": op,
+        "source_clip_id": source.id,
+        "title": title,
+        "tags": tags,
+        "negative_tags": None,
+        "lyrics": lyrics,
+        "gpt_description_prompt": None,
+        "make_instrumental": False,
+        "continue_at": continue_at,
+        "audio_weight": audio_weight,
+        "variation_category": variation,
+        "overpainting_start_s": None,
+        "overpainting_end_s": None,
+        "duration": duration,
+        "vocal_gender": vocal_gender,
+        "auto_concat": auto_concat,
+    }
+    if window is not None:
+        request["infill_start_s"], request["infill_end_s"] = window
+    return request
+
+
+def check_window(start: float, end: float, duration: float, start_name: str, end_name: str) -> None:
+    """``0 ≤ start < end ≤ duration`` and a 2–60 s window (API.md §4.10)."""
+    if start >= duration:
+        raise InvalidParameter(
+            f"The '{start_name}' field should be between 0 and {num_text(duration)}.", field=start_name
+        )
+    if end <= start:
+        raise InvalidParameter(
+            f"The '{end_name}' field should be greater than '{start_name}'.", field=end_name
+        )
+    low = start + MIN_WINDOW_S
+    high = min(start + MAX_WINDOW_S, duration)
+    if not low - 1e-9 <= end <= high + 1e-9:
+        raise InvalidParameter(
+            f"The '{end_name}' field should be between {num_text(low)} and {num_text(high)}.", field=end_name
+        )
+
+
+def check_continue_at(value: float, duration: float, name: str) -> None:
+    if not 0 < value <= duration + 1e-9:
+        raise InvalidParameter(
+            f"The '{name}' field should be between 0 and {num_text(duration)}.", field=name
+        )
+
+
+def predict(options: list[str], text: str, seed: int, salt: str) -> str:
+    """A deterministic choice from ``options`` by ``text`` and ``seed`` (omitted nuro enums)."""
+    digest = hashlib.sha256(f"{salt}\x00{seed}\x00{text}".encode()).digest()
+    return options[int.from_bytes(digest[:4], "big") % len(options)]
+
+
+# ----- poll views -------------------------------------------------------------------------------
+
+
+def lyric_lines(services: Services, clip: Clip) -> dict[str, Any]:
+    """Riffusion's ``timestamp``: ``{"lines": [{"text", "start_s", "end_s"}]}`` from the clip's
+    word timeline (``lyrics.json``); ``{}`` for instrumentals and until the clip succeeds."""
+    if clip.state != "succeeded" or not has_vocals(clip) or bundle.LYRICS not in clip.files:
+        return {}
+    try:
+        timeline = json.loads(services.blobs.get(f"clips/{clip.id}/{bundle.LYRICS}"))
+    except Exception:
+        return {}
+    lines: list[dict[str, Any]] = []
+    current: Any = object()
+    for item in timeline:
+        index = item.get("line_index")
+        if not lines or index != current:
+            lines.append({"text": str(item["word"]), "start_s": float(item["start_s"]), "end_s": 0.0})
+            current = index
+        else:
+            lines[-1]["text"] += " " + str(item["word"])
+        lines[-1]["end_s"] = round(float(item["end_s"]), 2)
+        lines[-1]["start_s"] = round(float(lines[-1]["start_s"]), 2)
+    return {"lines": lines} if lines else {}
+
+
+def riffusion_poll(services: Services, clips: list[Clip]) -> dict[str, Any]:
+    data = []
+    for clip in clips:
+        view = clip_view(services.settings, clip)
+        view["timestamp"] = lyric_lines(services, clip)
+        data.append(view)
+    return {"code": 200, "message": "success", "data": data}
+
+
+def producer_status(clips: list[Clip]) -> str:
+    states = [c.state for c in clips]
+    if states and all(s == "pending" for s in states):
+        return "PENDING"
+    if any(s not in ("succeeded", "failed") for s in states):
+        return "RUNNING"
+    return "SUCCESS" if any(s == "succeeded" for s in states) else "FAILED"
+
+
+def producer_item(settings: Settings, clip: Clip) -> dict[str, Any]:
+    view = clip_view(settings, clip)
+    item: dict[str, Any] = {
+        "clip_id": clip.id,
+        "state": clip.state,
+        "title": clip.title,
+        "sound": clip.tags,
+        "lyrics": clip.lyrics,
+        "audio_url": view["audio_url"],
+        "wav_url": view["metadata"]["wav_url"],
+        "image_url": view["image_url"],
+        "video_url": view["video_url"],
+        "created_at": view["created_at"],
+        "mv": clip.mv,
+        "seed": str(clip.seed) if clip.seed is not None else None,
+        "duration": view["duration"],
+    }
+    if "download_url" in clip.extra:
+        item["download_url"] = clip.extra["download_url"]
+    if clip.state == "failed":
+        item["error_message"] = view.get("error_message")
+    item["metadata"] = view["metadata"]
+    return item
+
+
+def producer_poll(settings: Settings, clips: list[Clip]) -> dict[str, Any]:
+    return {
+        "code": 200,
+        "status": producer_status(clips),
+        "message": "success",
+        "data": [producer_item(settings, c) for c in clips],
+    }
+
+
+def task_percent(task: Task) -> int:
+    """Progress 0..100: 0 pending, 1..99 running (clips done + the stage's share), 100 succeeded,
+    the last running value (≤ 99) when failed."""
+    if task.state == "succeeded":
+        return 100
+    if task.state == "pending" and task.started_at is None:
+        return 0
+    clips = max(1, len(task.clip_ids))
+    share = task.progress_done / task.progress_total if task.progress_total else 0.0
+    return max(1, min(99, round(100 * share / clips)))
+
+
+def _unix(moment: datetime | None) -> int:
+    return int(moment.timestamp()) if moment is not None else 0
+
+
+STUDIO_STATUS = {
+    "pending": "NOT_START",
+    "running": "IN_PROGRESS",
+    "succeeded": "SUCCESS",
+    "failed": "FAILURE",
+}
+
+
+def studio_song(settings: Settings, clip: Clip) -> dict[str, Any]:
+    view = clip_view(settings, clip)
+    return {
+        "id": clip.id,
+        "state": clip.state,
+        "title": clip.title,
+        "artist": "tunesmith",
+        "tags": [t.strip() for t in clip.tags.split(",") if t.strip()],
+        "lyrics": clip.lyrics,
+        "audio_url": view["audio_url"],
+        "image_url": view["image_url"],
+        "video_url": view["video_url"],
+        "duration": view["duration"],
+        "created_at": view["created_at"],
+        "liked": False,
+        "likes": 0,
+        "plays": 0,
+        "metadata": view["metadata"],
+    }
+
+
+def studio_poll(settings: Settings, task: Task, clips: list[Clip]) -> dict[str, Any]:
+    state = task.state if task.state in STUDIO_STATUS else "running"
+    if state == "pending" and task.started_at is not None:
+        state = "running"
+    fail_reason = ""
+    if state == "failed":
+        fail_reason = next((c.error_message or "" for c in clips if c.error_message), "Generation failed.")
+    return {
+        "code": "success",
+        "message": "",
+        "data": {
+            "task_id": task.id,
+            "notify_hook": task.webhook_url or "",
+            "action": "studio-generate",
+            "status": STUDIO_STATUS[state],
+            "fail_reason": fail_reason,
+            "submit_time": _unix(task.created_at),
+            "start_time": _unix(task.started_at),
+            "finish_time": _unix(task.finished_at),
+            "progress": f"{task_percent(task)}%",
+            "data": {"songs": [studio_song(settings, c) for c in clips]},
+        },
+    }
+
+
+def nuro_poll(settings: Settings, task: Task, clips: list[Clip]) -> dict[str, Any]:
+    clip = clips[0]
+    view = clip_view(settings, clip)
+    facts = task.request.get("nuro", {})
+    done = clip.state == "succeeded"
+    answer: dict[str, Any] = {
+        "task_id": task.id,
+        "clip_id": clip.id,
+        "status": clip.state,
+        "progress": 100 if done else min(99, task_percent(task)),
+        "audio_url": view["metadata"]["wav_url"],
+        "image_url": view["image_url"],
+        "lyrics": clip.lyrics if facts.get("mode") == "vocal" else INSTRUMENTAL,
+        "duration": view["duration"],
+        "genre": facts.get("genre"),
+        "mood": facts.get("mood"),
+        "gender": facts.get("gender"),
+        "timbre": facts.get("timbre"),
+        "created_at": view["created_at"],
+    }
+    if clip.state == "failed":
+        answer["error_message"] = view.get("error_message")
+    metadata = dict(view["metadata"])
+    metadata["mp3_url"] = view["audio_url"]
+    answer["metadata"] = metadata
+    return answer
+
+
+# ----- handlers ---------------------------------------------------------------------------------
+
+FAMILY_HANDLERS = {
+    "replace_music": edit_clip,
+    "replace_upload_music": edit_clip,
+    "swap_music_sound": edit_clip,
+    "swap_upload_music_sound": edit_clip,
+    "swap_music_vocals": edit_clip,
+    "swap_upload_music_vocals": edit_clip,
+    "music_variation": edit_clip,
+    "studio_continuation": edit_clip,
+}
+"""Family-only task types → handlers, registered in :data:`tunesmith.jobs.handlers.HANDLERS`
+(the shared ones, create_music, extend_music and cover_music, are already registered)."""
+
+
+def iso(moment: datetime | None) -> str | None:
+    return iso_ms(moment) if moment is not None else None
+
+
+# ----- nuro (§8) --------------------------------------------------------------------------------
+
+NURO_VOCAL_GENRES = [
+    "Folk", "Pop", "Rock", "Chinese Style", "Hip Hop/Rap", "R&B/Soul", "Punk", "Electronic", "Jazz",
+    "Reggae", "DJ", "Pop Punk", "Disco", "Future Bass", "Pop Rap", "Trap Rap", "R&B Rap",
+    "Chinoiserie Electronic", "GuFeng Music", "Pop Rock", "Jazz Pop", "Bossa Nova", "Contemporary R&B",
+]  # fmt: skip
+NURO_VOCAL_MOODS = [
+    "Happy", "Dynamic/Energetic", "Sentimental/Melancholic/Lonely", "Inspirational/Hopeful",
+    "Nostalgic/Memory", "Excited", "Sorrow/Sad", "Chill", "Romantic", "Miss", "Groovy/Funky",
+    "Dreamy/Ethereal", "Calm/Relaxing",
+]  # fmt: skip
+NURO_GENDERS = ["Female", "Male"]
+NURO_TIMBRES = [
+    "Warm", "Bright", "Husky", "Electrified voice", "Sweet_AUDIO_TIMBRE", "Cute_AUDIO_TIMBRE",
+    "Loud and sonorous", "Powerful", "Sexy/Lazy",
+]  # fmt: skip
+NURO_BGM_GENRES = [
+    "corporate", "dance/edm", "orchestral", "chill out", "rock", "hip hop", "folk", "funk", "ambient",
+    "holiday", "jazz", "kids", "world", "travel", "commercial", "advertising", "driving", "cinematic",
+    "upbeat", "epic", "inspiring", "business", "video game", "dark", "pop", "trailer", "modern",
+    "electronic", "documentary", "soundtrack", "fashion", "acoustic", "movie", "tv", "high tech",
+    "industrial", "dance", "video", "vlog", "marketing", "game", "radio", "promotional", "sports",
+    "party", "summer", "beauty",
+]  # fmt: skip
+NURO_BGM_MOODS = [
+    "positive", "uplifting", "energetic", "happy", "bright", "optimistic", "hopeful", "cool", "dreamy",
+    "fun", "light", "powerful", "calm", "confident", "joyful", "dramatic", "peaceful", "playful", "soft",
+    "groovy", "reflective", "easy", "relaxed", "lively", "smooth", "romantic", "intense", "elegant",
+    "mellow", "emotional", "sentimental", "cheerful happy", "contemplative", "soothing", "proud",
+    "passionate", "sweet", "mystical", "tranquil", "cheerful", "casual", "beautiful", "ethereal",
+    "melancholy", "sad", "aggressive", "haunting", "adventure", "serene", "sincere", "funky", "funny",
+]  # fmt: skip
+NURO_INSTRUMENTS = [
+    "piano", "drums", "guitar", "percussion", "synth", "electric guitar", "acoustic guitar",
+    "bass guitar", "brass", "violin", "cello", "flute", "organ", "trumpet", "ukulele", "saxophone",
+    "double bass", "harp", "glockenspiel", "synthesizer", "keyboard", "marimba", "bass", "banjo",
+    "strings",
+]  # fmt: skip
+NURO_THEMES = [
+    "inspirational", "motivational", "achievement", "discovery", "every day", "love", "technology",
+    "lifestyle", "journey", "meditation", "drama", "children", "hope", "fantasy", "holiday", "health",
+    "family", "real estate", "media", "kids", "science", "education", "progress", "world", "vacation",
+    "training", "christmas", "sales",
+]  # fmt: skip
+NURO_SEGMENT_NAMES = ["intro", "verse", "chorus", "bridge", "inst", "outro"]
+_NURO_TAGS = {"inst": "Instrumental", "pre-chorus": "Pre-Chorus"}
+
+
+@dataclass(frozen=True)
+class NuroRequest:
+    """A type-checked ``/nuro/create`` body (API.md §8)."""
+
+    mode: str
+    lyrics: str | None
+    description: str | None
+    gender: str | None
+    genre: list[str]
+    mood: list[str]
+    timbre: str | None
+    instrument: list[str]
+    theme: list[str]
+    version: str
+    duration: int | None
+    segments: list[dict[str, Any]]
+    seed: int | None
+    webhook_url: str | None
+    webhook_secret: str | None
+    stored: dict[str, Any]
+
+
+def _voice_words(value: str) -> str:
+    return value.replace("_AUDIO_TIMBRE", "").replace("/", ", ").lower()
+
+
+def nuro_lyrics(text: str) -> str:
+    """Nuro lyrics with the section tags spelled as the composer reads them (``[inst]`` →
+    ``[Instrumental]``, any case)."""
+    out = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("[") and stripped.endswith("]"):
+            name = stripped[1:-1].strip().lower()
+            out.append(f"[{_NURO_TAGS.get(name, name.title())}]")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def submit_nuro(services: Services, key: ApiKey, req: NuroRequest) -> Task:
+    """One clip, 10 credits. Vocal: the lyrics sung in the genre/mood/voice asked (predicted from the
+    lyrics and seed when omitted). BGM: an instrumental in the genre/mood/instrument lists."""
+    base_seed = req.seed if req.seed is not None else secrets.randbelow(2**32 - 1)
+    if req.mode == "vocal":
+        text = req.lyrics or ""
+        genre = req.genre[0] if req.genre else predict(NURO_VOCAL_GENRES, text, base_seed, "genre")
+        mood = req.mood[0] if req.mood else predict(NURO_VOCAL_MOODS, text, base_seed, "mood")
+        gender = req.gender or predict(NURO_GENDERS, text, base_seed, "gender")
+        timbre = req.timbre or predict(NURO_TIMBRES, text, base_seed, "timbre")
+        tags = f"{_voice_words(genre)}, {_voice_words(mood)}, {_voice_words(timbre)} {gender.lower()} vocals"
+        lyrics = nuro_lyrics(text)
+        request = create_request(
+            req.stored,
+            tags=tags,
+            lyrics=lyrics,
+            duration=float(req.duration) if req.duration is not None else None,
+            vocal_gender="f" if gender == "Female" else "m",
+        )
+        facts: dict[str, Any] = {
+            "mode": "vocal",
+            "genre": genre,
+            "mood": mood,
+            "gender": gender,
+            "timbre": timbre,
+        }
+        task_type, clip_lyrics = "nuro_vocal", lyrics
+    else:
+        text = req.description or ""
+        genres = list(req.genre)
+        moods = list(req.mood)
+        if not genres:
+            genres = [predict(NURO_BGM_GENRES, text, base_seed, "genre")]
+        if not moods:
+            moods = [predict(NURO_BGM_MOODS, text, base_seed, "mood")]
+        tags = ", ".join([*genres, *moods, *req.instrument])
+        duration = req.duration
+        if duration is None:
+            duration = sum(int(s["duration"]) for s in req.segments) if req.segments else 60
+        request = create_request(req.stored, tags=tags, instrumental=True, duration=float(duration))
+        facts = {
+            "mode": "bgm",
+            "genre": ", ".join(genres),
+            "mood": ", ".join(moods),
+            "gender": None,
+            "timbre": None,
+            "instrument": list(req.instrument),
+            "theme": list(req.theme),
+            "version": req.version,
+            "segments": list(req.segments),
+        }
+        task_type, clip_lyrics = "nuro_bgm", INSTRUMENTAL
+    request["nuro"] = facts
+    job = FamilyJob(
+        family="nuro",
+        task_type=task_type,
+        clip_task_type=task_type,
+        price_op="nuro",
+        count=1,
+        request=request,
+        mv=None,
+        seed=base_seed,
+        tags=tags,
+        lyrics=clip_lyrics,
+        webhook_url=req.webhook_url,
+        webhook_secret=req.webhook_secret,
+    )
+    return submit_job(services, key, job)
+
+
+# ----- riffusion (§5) ---------------------------------------------------------------------------
+
+RIFFUSION_MODELS = ["FUZZ-1.1 Pro", "FUZZ-1.0 Pro", "FUZZ-1.1", "FUZZ-1.0"]
+RIFFUSION_TASK_TYPES = [
+    "create_music",
+    "extend_music",
+    "cover_music",
+    "extend_upload_music",
+    "cover_upload_music",
+    "replace_music",
+    "swap_music_sound",
+    "swap_music_vocals",
+    "replace_upload_music",
+    "swap_upload_music_sound",
+    "swap_upload_music_vocals",
+]
+RIFFUSION_CLIPS = 2
+
+
+def plain_task_type(task_type: str) -> str:
+    """``_upload_`` task types are synonyms of the plain ones."""
+    return task_type.replace("_upload_", "_")
+
+
+@dataclass(frozen=True)
+class RiffusionRequest:
+    """A type-checked ``/riffusion/create`` body (API.md §5)."""
+
+    task_type: str
+    custom_mode: bool
+    mv: str
+    lyrics: str | None
+    prompt: str | None
+    title: str | None
+    sound: str | None
+    make_instrumental: bool
+    continue_clip_id: str | None
+    continue_at: float | None
+    replace_start: float | None
+    replace_end: float | None
+    replace_names: tuple[str, str]
+    duration: float | None
+    seed: int | None
+    webhook_url: str | None
+    webhook_secret: str | None
+    stored: dict[str, Any]
+
+
+def _required_for(name: str, task_type: str) -> InvalidParameter:
+    return InvalidParameter(f"The '{name}' field is required when task_type = {task_type}.", field=name)
+
+
+def submit_riffusion(services: Services, key: ApiKey, req: RiffusionRequest) -> Task:
+    """Contract steps 6–8 of ``/riffusion/create``: 2 clips, 12 credits, every type."""
+    from tunesmith.jobs.service import LYRICS_FORMAT, lyrics_format_ok
+
+    plain = plain_task_type(req.task_type)
+    shown = req.task_type
+    if req.duration is not None and plain not in ("create_music", "extend_music", "cover_music"):
+        raise InvalidParameter(
+            f"The 'duration' field is not supported when task_type = {shown}.", field="duration"
+        )
+    common = dict(
+        family="riffusion",
+        task_type=req.task_type,
+        clip_task_type=req.task_type,
+        price_op="riffusion",
+        count=RIFFUSION_CLIPS,
+        mv=req.mv,
+        seed=req.seed,
+        webhook_url=req.webhook_url,
+        webhook_secret=req.webhook_secret,
+    )
+    if plain == "create_music":
+        if req.custom_mode:
+            if not req.make_instrumental and not (req.lyrics or "").strip():
+                raise InvalidParameter(
+                    "The 'lyrics' field is required when custom_mode = true.", field="lyrics"
+                )
+            if not req.make_instrumental and not lyrics_format_ok(req.lyrics or ""):
+                from tunesmith.errors import Forbidden
+
+                raise Forbidden(LYRICS_FORMAT)
+        elif not (req.prompt or "").strip():
+            raise InvalidParameter("The 'prompt' field is required when custom_mode = false.", field="prompt")
+        check_queue(services)
+        lyrics = None if req.make_instrumental or not req.custom_mode else req.lyrics
+        request = create_request(
+            req.stored,
+            tags=req.sound,
+            title=req.title,
+            lyrics=lyrics,
+            description=None if req.custom_mode else req.prompt,
+            instrumental=req.make_instrumental,
+            duration=req.duration,
+        )
+        clip_lyrics = INSTRUMENTAL if req.make_instrumental else (lyrics or "")
+        return submit_job(
+            services,
+            key,
+            FamilyJob(
+                request=request,
+                title=req.title or "",
+                tags=req.sound or "",
+                lyrics=clip_lyrics,
+                gpt_description_prompt=None if req.custom_mode else req.prompt,
+                **common,  # type: ignore[arg-type]
+            ),
+        )
+    if not req.continue_clip_id:
+        raise _required_for("continue_clip_id", shown)
+    if plain == "extend_music" and req.continue_at is None:
+        raise _required_for("continue_at", shown)
+    if plain == "replace_music":
+        if req.replace_start is None:
+            raise _required_for(req.replace_names[0], shown)
+        if req.replace_end is None:
+            raise _required_for(req.replace_names[1], shown)
+    if plain.startswith("swap_") and not (req.sound or "").strip():
+        raise _required_for("sound", shown)
+    if req.lyrics and req.lyrics.strip() and not lyrics_format_ok(req.lyrics):
+        from tunesmith.errors import Forbidden
+
+        raise Forbidden(LYRICS_FORMAT)
+    source = source_clip(services, key, req.continue_clip_id, "continue_clip_id")
+    duration = float(source.duration_s or 0.0)
+    lyrics = req.lyrics if req.lyrics and req.lyrics.strip() else None
+    if plain == "extend_music":
+        assert req.continue_at is not None
+        check_continue_at(req.continue_at, duration, "continue_at")
+        request = edit_request(
+            req.stored, "extend", source, tags=req.sound, title=req.title, lyrics=lyrics,
+            continue_at=req.continue_at, duration=req.duration, auto_concat=True,
+        )  # fmt: skip
+    elif plain == "cover_music":
+        request = edit_request(
+            req.stored, "cover", source, tags=req.sound or source.tags, title=req.title, duration=req.duration
+        )
+    elif plain == "replace_music":
+        assert req.replace_start is not None and req.replace_end is not None
+        check_window(req.replace_start, req.replace_end, duration, *req.replace_names)
+        request = edit_request(
+            req.stored, "replace", source, tags=req.sound, lyrics=lyrics,
+            window=(req.replace_start, req.replace_end),
+        )  # fmt: skip
+    elif plain == "swap_music_sound":
+        request = edit_request(req.stored, "add_instrumental", source, tags=req.sound, title=req.title)
+    else:  # swap_music_vocals
+        if lyrics is None and not has_vocals(source):
+            raise InvalidParameter(NO_VOCALS, field="continue_clip_id")
+        request = edit_request(
+            req.stored, "add_vocals", source, title=req.title, lyrics=lyrics or source.lyrics,
+            vocal_gender=voice_gender(req.sound),
+        )  # fmt: skip
+    check_queue(services)
+    return submit_job(
+        services,
+        key,
+        FamilyJob(
+            request=request,
+            title=req.title if req.title is not None else source.title,
+            tags=req.sound if req.sound is not None else source.tags,
+            source=source,
+            **common,  # type: ignore[arg-type]
+        ),
+    )
