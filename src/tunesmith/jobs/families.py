@@ -765,3 +765,110 @@ def submit_riffusion(services: Services, key: ApiKey, req: RiffusionRequest) -> 
             **common,  # type: ignore[arg-type]
         ),
     )
+
+
+# ----- studio (§7) ------------------------------------------------------------------------------
+
+STUDIO_MODELS = {"studio32-v1.5": 32.0, "studio130-v1.5": 130.0}
+STUDIO_PRICE = {"studio32-v1.5": "studio32", "studio130-v1.5": "studio130"}
+STUDIO_CLIPS = 2
+
+
+@dataclass(frozen=True)
+class StudioRequest:
+    """A type-checked ``/studio/create`` body (API.md §7)."""
+
+    prompt: str
+    lyrics_type: str
+    lyrics: str | None
+    bypass_prompt_optimization: bool
+    seed: int | None
+    prompt_strength: float
+    generation_quality: float
+    negative_prompt: str | None
+    model_type: str
+    mode: str
+    song_id: str | None
+    context_length: float
+    webhook_url: str | None
+    webhook_secret: str | None
+    stored: dict[str, Any]
+
+
+def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
+    """2 songs of the model's length (32 or 130 s); 15 or 30 credits. ``generate`` writes the lyrics
+    from ``prompt``; ``continuation`` returns the source followed by new material."""
+    from tunesmith.errors import Forbidden
+    from tunesmith.jobs.service import LYRICS_FORMAT, lyrics_format_ok
+    from tunesmith.music.style.upsample import upsample_tags
+
+    length_s = STUDIO_MODELS[req.model_type]
+    quality = "draft" if req.generation_quality < 0.5 else "standard"
+    if req.lyrics_type == "user" and not lyrics_format_ok(req.lyrics or ""):
+        raise Forbidden(LYRICS_FORMAT)
+    tags = req.prompt if req.bypass_prompt_optimization else upsample_tags(req.prompt, seed=req.seed or 0)
+    common = dict(
+        family="studio",
+        price_op=STUDIO_PRICE[req.model_type],
+        count=STUDIO_CLIPS,
+        mv=req.model_type,
+        seed=req.seed,
+        quality=quality,
+        negative_tags=req.negative_prompt,
+        style_weight=req.prompt_strength,
+        webhook_url=req.webhook_url,
+        webhook_secret=req.webhook_secret,
+    )
+    if req.mode == "regular":
+        instrumental = req.lyrics_type == "instrumental"
+        request = create_request(
+            req.stored,
+            tags=tags,
+            lyrics=req.lyrics if req.lyrics_type == "user" else None,
+            brief=req.prompt if req.lyrics_type == "generate" else None,
+            instrumental=instrumental,
+            duration=length_s,
+            negative_tags=req.negative_prompt,
+            style_weight=req.prompt_strength,
+        )
+        clip_lyrics = (
+            INSTRUMENTAL if instrumental else (req.lyrics or "" if req.lyrics_type == "user" else "")
+        )
+        return submit_job(
+            services,
+            key,
+            FamilyJob(
+                task_type="studio_generate",
+                clip_task_type="studio_generate",
+                request=request,
+                tags=tags,
+                lyrics=clip_lyrics,
+                **common,  # type: ignore[arg-type]
+            ),
+        )
+    assert req.song_id is not None
+    source = source_clip(services, key, req.song_id, "config.source.song_id")
+    request = edit_request(
+        req.stored,
+        "extend",
+        source,
+        tags=tags,
+        lyrics=req.lyrics if req.lyrics_type == "user" else None,
+        continue_at=float(source.duration_s or 0.0),
+        duration=length_s,
+        auto_concat=True,
+    )
+    check_queue(services)
+    return submit_job(
+        services,
+        key,
+        FamilyJob(
+            task_type="studio_continuation",
+            clip_task_type="studio_continuation",
+            request=request,
+            title=source.title,
+            tags=tags,
+            source=source,
+            **common,  # type: ignore[arg-type]
+        ),
+    )
