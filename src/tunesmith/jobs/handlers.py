@@ -18,6 +18,7 @@ from tunesmith.jobs.context import Services
 from tunesmith.jobs.edits import EDIT_HANDLERS
 from tunesmith.jobs.families import FAMILY_HANDLERS
 from tunesmith.jobs.personas import PERSONA_HANDLERS
+from tunesmith.jobs.sample_mashup import SAMPLE_MASHUP_HANDLERS
 from tunesmith.music.progress import Progress
 from tunesmith.store.repos import Clip, Task
 
@@ -38,6 +39,7 @@ HANDLERS: dict[str, ClipHandler] = {
     **EDIT_HANDLERS,
     **FAMILY_HANDLERS,
     **PERSONA_HANDLERS,
+    **SAMPLE_MASHUP_HANDLERS,
 }
 
 

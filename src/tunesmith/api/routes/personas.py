@@ -1,7 +1,7 @@
 """Persona endpoints (API.md §4.6 ``sonic/persona`` sync, §4.7 ``sonic/create-voice`` async).
 
 persona_music itself is a task type of ``sonic/create``; create-voice is polled at the sonic poll,
-whose body then carries a top-level ``persona_id``."""
+whose body then carries a top-level ``persona_id``. Also ``sonic/mashup`` (§4.9)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from tunesmith.api.routes.edits import _form_value
 from tunesmith.api.routes.sonic import read_form_or_json, read_json
 from tunesmith.api.schemas.personas import (
     CreateVoiceBody,
+    MashupBody,
     PersonaBody,
     PersonaOut,
     parse_create_voice,
+    parse_mashup,
     parse_persona,
 )
 from tunesmith.api.schemas.sonic import Submitted
 from tunesmith.jobs.personas import create_persona, submit_create_voice
+from tunesmith.jobs.sample_mashup import submit_mashup
 
 router = APIRouter(tags=["sonic"])
 
@@ -56,4 +59,19 @@ async def create_voice(request: Request, key: SubmitKey, services: ServicesDep) 
         data = {name: _form_value(name, value) for name, value in data.items()}
     req = parse_create_voice(data, file_bytes=file_bytes, filename=filename)
     task = await run_in_threadpool(submit_create_voice, services, key, req)
+    return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
+
+
+@router.post(
+    "/api/v1/sonic/mashup",
+    response_model=Submitted,
+    responses=ERRORS,
+    openapi_extra=body_doc(MashupBody),
+    operation_id="sonic-mashup",
+)
+async def mashup(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """Two clips as one song at the first clip's tempo and key: clip 0 sings the first source over
+    the second's accompaniment, clip 1 the reverse. 10 credits."""
+    req = parse_mashup(await read_json(request))
+    task = await run_in_threadpool(submit_mashup, services, key, req)
     return JSONResponse({"code": 200, "message": "success", "task_id": task.id})

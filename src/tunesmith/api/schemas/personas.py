@@ -1,4 +1,5 @@
-"""Wire schemas of the persona endpoints (API.md §4.6 sonic/persona, §4.7 create-voice)."""
+"""Wire schemas of the persona endpoints (API.md §4.6 sonic/persona, §4.7 create-voice) and of
+§4.9 mashup."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tunesmith.api.validation import Body
 from tunesmith.errors import InvalidParameter
 from tunesmith.jobs.personas import PersonaRequest, VoiceRequest
+from tunesmith.jobs.sample_mashup import MashupRequest
 
 PERSONA_REQUIRED = "name and continue_clip_id are required fields."
 
@@ -92,6 +94,39 @@ class CreateVoiceBody(BaseModel):
     url: str | None = None
     audio_url: str | None = Field(default=None, description="Alias of url")
     name: str | None = Field(default=None, description="≤ 80, default 'Voice'")
+    seed: int | None = None
+    webhook_url: str | None = None
+    callback_url: str | None = None
+    webhook_secret: str | None = None
+
+
+def parse_mashup(data: dict[str, Any]) -> MashupRequest:
+    """Check a ``/sonic/mashup`` body: ``mashup_clip_ids`` (exactly 2 ids) and the content fields."""
+    from tunesmith.api.schemas.sonic import parse_content
+
+    body = Body(data)
+    sent, ids = body.raw("mashup_clip_ids")
+    if ids is not None and not isinstance(ids, list):
+        raise InvalidParameter("The 'mashup_clip_ids' field should be an array.", field=sent)
+    if ids is not None and len(ids) != 2:
+        raise InvalidParameter("The 'mashup_clip_ids' field should contain exactly 2 items.", field=sent)
+    if ids is not None and not all(isinstance(i, str) for i in ids):
+        raise InvalidParameter("The 'mashup_clip_ids' field should contain strings.", field=sent)
+    content = parse_content(body, data, task_type="mashup")
+    if ids is None:
+        raise InvalidParameter("The 'mashup_clip_ids' field is required.", field="mashup_clip_ids")
+    return MashupRequest(clip_ids=[str(i) for i in ids], content=content)
+
+
+class MashupBody(BaseModel):
+    """POST /api/v1/sonic/mashup (async, 10 credits, 2 clips at the first clip's tempo and key)."""
+
+    model_config = ConfigDict(extra="allow")
+    mashup_clip_ids: list[str] | None = Field(default=None, description="Exactly 2 clip ids")
+    mv: str | None = None
+    title: str | None = None
+    tags: str | None = None
+    audio_weight: float | None = Field(default=None, description="Level of the accompaniment (0..1)")
     seed: int | None = None
     webhook_url: str | None = None
     callback_url: str | None = None
