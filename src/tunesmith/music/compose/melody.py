@@ -176,10 +176,11 @@ def _fit_rhythm(
     return onsets, lengths
 
 
-# Typical sung syllable length per section kind, in seconds: verses near speech rate (an eighth
-# note at 100 BPM), choruses longer. Measured: PocketSphinx WER on sung lines rises from ~0.55
-# to ~1.0 when syllables last 0.42 s instead of 0.26 s.
-_SYLLABLE_S: dict[str, float] = {"verse": 0.2, "chorus": 0.3, "bridge": 0.25, "pre_chorus": 0.25}
+# Typical sung syllable length per section kind, in seconds: verses near speech rate (16ths and
+# 8ths at 100 BPM), choruses a little longer. Measured (bench_singer, PocketSphinx): WER on sung
+# lines ~0.57 with ~0.26 s syllables vs ~1.0 with 0.42 s (kal); slt choruses 0.95 at 0.3 s vs 0.86 at
+# 0.22 s. Lines of ≤ 5 syllables are exempt (long notes, melismas).
+_SYLLABLE_S: dict[str, float] = {"verse": 0.2, "chorus": 0.25, "bridge": 0.25, "pre_chorus": 0.25}
 
 
 def _max_syllable_beats(kind: str, tempo_bpm: float) -> float:
