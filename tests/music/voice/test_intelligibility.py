@@ -2,8 +2,9 @@
 
 The goal (issue 3) is a word error rate ≤ 35 %, the brief's floor 60 %; neither is reached yet.
 Measured on these lines: 0.73 (f) and 0.81 (m); before the 16 kHz vocoder, speech-rate verses and
-the milder articulation dip the singer scored ≈ 1.0. The floor here (≤ 90 %) sits above the
-measured values so that regressions (misaligned syllables, broken envelopes: WER ≥ 1) fail.
+the milder articulation dip the singer scored ≈ 1.0 on the benchmark's lines. The floor here
+(≤ 90 %) sits above the measured values so that regressions (misaligned syllables, broken
+envelopes: WER ≥ 1) fail.
 Lines are original (a recogniser's language model knows famous lyrics), sung as a verse at
 100 BPM, two bars a line, and recognised one line at a time from the solo lead stem.
 """
