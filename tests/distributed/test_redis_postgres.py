@@ -119,3 +119,31 @@ def test_postgres_store_migrates_and_keeps_keys(database_url: str) -> None:
         assert "alembic_version" in tables and len(tables) > 3
     finally:
         store.close()
+
+
+def test_postgres_migrations_from_many_processes_at_once(database_url: str) -> None:
+    """API and worker processes start together and each migrates: the advisory lock serialises
+    them, so none fails on a half-made schema."""
+    errors: list[BaseException] = []
+
+    def migrate() -> None:
+        store = Store.open(database_url)
+        try:
+            store.migrate()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=migrate) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    store = Store.open(database_url)
+    try:
+        store.ping()
+        assert store.count_keys() == 0
+    finally:
+        store.close()

@@ -10,7 +10,7 @@ are served by redirecting to :meth:`S3BlobStore.presigned_url` (path-style URLs,
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -73,7 +73,12 @@ class S3BlobStore:
         return self.prefix + check_key(key)
 
     def put(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data)
+        """Store ``data`` with the Content-Type its suffix implies (so presigned HEADs and GETs
+        answer with it)."""
+        from tunesmith.blobs.urls import CONTENT_TYPES
+
+        content_type = CONTENT_TYPES.get(PurePosixPath(key).suffix, "application/octet-stream")
+        self.client.put_object(Bucket=self.bucket, Key=self._name(key), Body=data, ContentType=content_type)
 
     def get(self, key: str) -> bytes:
         try:
