@@ -872,3 +872,169 @@ def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
             **common,  # type: ignore[arg-type]
         ),
     )
+
+
+# ----- producer (§6) ----------------------------------------------------------------------------
+
+PRODUCER_MODELS = [
+    "Lyria 3 Pro", "Lyria 3 preview", "FUZZ-2.0", "FUZZ-2.0 Pro", "FUZZ-2.0 Raw", "FUZZ-1.1 Pro",
+    "FUZZ-1.0 Pro", "FUZZ-1.1", "FUZZ-1.0", "FUZZ-0.8", "FUZZ-3-Demo",
+]  # fmt: skip
+PRODUCER_TASK_TYPES = [
+    "create_music",
+    "extend_music",
+    "replace_music",
+    "cover_music",
+    "music_variation",
+    "swap_music_vocals",
+    "swap_music_sound",
+]
+PRODUCER_DEFAULT_MV = "FUZZ-2.0"
+_PRODUCER_ONE_CLIP = {"extend_music": "producer_extend", "replace_music": "producer_replace"}
+
+
+@dataclass(frozen=True)
+class ProducerRequest:
+    """A type-checked ``/producer/create`` body (API.md §6)."""
+
+    task_type: str
+    mv: str
+    seed: int | None
+    sound: str | None
+    lyrics: str | None
+    title: str | None
+    make_instrumental: bool
+    sound_strength: float | None
+    weirdness: float | None
+    duration: float | None
+    clip_id: str | None
+    clip_field: str
+    starts_at: float | None
+    starts_field: str
+    ends_at: float | None
+    ends_field: str
+    instruction: str | None
+    length: float
+    strength: float
+    webhook_url: str | None
+    webhook_secret: str | None
+    stored: dict[str, Any]
+
+
+def variation_category(strength: float) -> str:
+    """Producer ``strength`` (0..1) → the remaster's ordered variation amount."""
+    return "subtle" if strength < 1 / 3 else ("normal" if strength < 2 / 3 else "high")
+
+
+def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Task:
+    """Contract steps 6–8 of ``/producer/create``: 2 clips (10 credits) or, for extend and
+    replace, 1 full song (12 credits)."""
+    from tunesmith.errors import Forbidden
+    from tunesmith.jobs.service import LYRICS_FORMAT, lyrics_format_ok
+
+    tt = req.task_type
+    lyrics = req.lyrics if req.lyrics and req.lyrics.strip() else None
+    if tt in ("create_music", "cover_music") and not ((req.sound or "").strip() or lyrics):
+        raise InvalidParameter("The 'sound' or 'lyrics' field is required.", field="sound")
+    if tt != "create_music" and not req.clip_id:
+        raise InvalidParameter(f"The 'clip_id' field is required when task_type = {tt}.", field="clip_id")
+    if tt == "replace_music":
+        if req.starts_at is None:
+            raise _required_for(req.starts_field, tt)
+        if req.ends_at is None:
+            raise _required_for(req.ends_field, tt)
+    if tt.startswith("swap_") and not (req.sound or "").strip():
+        raise _required_for("sound", tt)
+    if lyrics is not None and not req.make_instrumental and not lyrics_format_ok(lyrics):
+        raise Forbidden(LYRICS_FORMAT)
+    common = dict(
+        family="producer",
+        task_type=tt,
+        clip_task_type=tt,
+        price_op=_PRODUCER_ONE_CLIP.get(tt, "producer"),
+        count=1 if tt in _PRODUCER_ONE_CLIP else 2,
+        mv=req.mv,
+        seed=req.seed,
+        webhook_url=req.webhook_url,
+        webhook_secret=req.webhook_secret,
+    )
+    if tt == "create_music":
+        check_queue(services)
+        request = create_request(
+            req.stored,
+            tags=req.sound,
+            title=req.title,
+            lyrics=None if req.make_instrumental else lyrics,
+            brief=None if lyrics or req.make_instrumental else req.sound,
+            instrumental=req.make_instrumental or False,
+            duration=req.duration,
+            style_weight=req.sound_strength,
+            weirdness=req.weirdness,
+        )
+        return submit_job(
+            services,
+            key,
+            FamilyJob(
+                request=request,
+                title=req.title or "",
+                tags=req.sound or "",
+                lyrics=INSTRUMENTAL if req.make_instrumental else (lyrics or ""),
+                style_weight=req.sound_strength,
+                weirdness_constraint=req.weirdness,
+                **common,  # type: ignore[arg-type]
+            ),
+        )
+    assert req.clip_id is not None
+    source = source_clip(services, key, req.clip_id, req.clip_field)
+    duration = float(source.duration_s or 0.0)
+    if tt == "extend_music":
+        start = duration if req.starts_at is None else req.starts_at
+        check_continue_at(start, duration, req.starts_field)
+        request = edit_request(
+            req.stored, "extend", source, tags=req.instruction, lyrics=lyrics, continue_at=start,
+            duration=req.length, auto_concat=True,
+        )  # fmt: skip
+    elif tt == "replace_music":
+        assert req.starts_at is not None and req.ends_at is not None
+        check_window(req.starts_at, req.ends_at, duration, req.starts_field, req.ends_field)
+        request = edit_request(
+            req.stored,
+            "replace",
+            source,
+            tags=req.instruction,
+            lyrics=lyrics,
+            window=(req.starts_at, req.ends_at),
+        )
+    elif tt == "cover_music":
+        request = edit_request(
+            req.stored,
+            "cover",
+            source,
+            tags=req.sound or source.tags,
+            title=req.title,
+            audio_weight=req.strength,
+        )
+    elif tt == "music_variation":
+        request = edit_request(req.stored, "remaster", source, variation=variation_category(req.strength))
+    elif tt == "swap_music_sound":
+        request = edit_request(req.stored, "add_instrumental", source, tags=req.sound, title=req.title)
+    else:  # swap_music_vocals
+        if lyrics is None and not has_vocals(source):
+            raise InvalidParameter(NO_VOCALS, field=req.clip_field)
+        request = edit_request(
+            req.stored, "add_vocals", source, title=req.title, lyrics=lyrics or source.lyrics,
+            vocal_gender=voice_gender(req.sound),
+        )  # fmt: skip
+    check_queue(services)
+    keeps_style = tt in ("extend_music", "replace_music", "music_variation", "swap_music_vocals")
+    return submit_job(
+        services,
+        key,
+        FamilyJob(
+            request=request,
+            title=req.title if req.title is not None else source.title,
+            tags=source.tags if keeps_style or req.sound is None else req.sound,
+            source=source,
+            **common,  # type: ignore[arg-type]
+        ),
+    )

@@ -1,7 +1,48 @@
-"""Producer family routes (API.md)."""
+"""Producer family routes (API.md §6): create (every task type) and its task poll (uppercase
+``status``, string ``seed``)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from tunesmith.api.deps import ReadKey, ServicesDep, SubmitKey
+from tunesmith.api.routes.common import ERRORS, body_doc
+from tunesmith.api.routes.sonic import read_json
+from tunesmith.api.schemas.producer import ProducerCreateBody, ProducerTaskOut, parse_producer
+from tunesmith.api.schemas.sonic import Submitted
+from tunesmith.errors import InvalidParameter
+from tunesmith.jobs.families import producer_poll, submit_producer
 
 router = APIRouter(tags=["producer"])
+
+TASK_NOT_FOUND = "task not found."
+
+
+@router.post(
+    "/api/v1/producer/create",
+    response_model=Submitted,
+    responses=ERRORS,
+    openapi_extra=body_doc(ProducerCreateBody),
+    operation_id="producer-create",
+)
+async def create(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """Submit a song or an edit; extend and replace give 1 full song, the others 2 clips."""
+    req = parse_producer(await read_json(request))
+    task = await run_in_threadpool(submit_producer, services, key, req)
+    return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
+
+
+@router.get(
+    "/api/v1/producer/task/{task_id}",
+    response_model=ProducerTaskOut,
+    responses=ERRORS,
+    operation_id="producer-task",
+)
+def poll(task_id: str, key: ReadKey, services: ServicesDep) -> JSONResponse:
+    """The task's items with the status derived from their states; always 200."""
+    task = services.store.get_task(task_id, key_id=key.id)
+    if task is None or task.family != "producer":
+        raise InvalidParameter(TASK_NOT_FOUND, field="task_id")
+    return JSONResponse(producer_poll(services.settings, services.store.task_clips(task_id)))
