@@ -180,3 +180,52 @@ def test_riffusion_extend_returns_the_full_song(
     difference = np.abs(full.samples[:, :head] - source.samples[:, :head]).max()
     assert difference < 2e-3  # the source's own audio before the seam (16-bit WAV rounding)
     assert credits(client, auth) == before - 12
+
+
+def test_producer_upload_is_a_succeeded_one_clip_task(
+    client: httpx.Client, auth: dict[str, str], make_wav: Any
+) -> None:
+    before = credits(client, auth)
+    r = client.post("/api/v1/producer/upload", files={"file": ("take.wav", make_wav(3.0))}, headers=auth)
+    assert r.status_code == 200, r.text
+    assert mask(r.json()) == {"code": 200, "message": "success", "task_id": "<id>"}
+    assert credits(client, auth) == before - 2
+    done = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["status"] == "SUCCESS" and len(done["data"]) == 1
+    item = done["data"][0]
+    assert item["state"] == "succeeded" and item["title"] == "take" and item["duration"] == 3.0
+    assert item["seed"] is None and item["metadata"]["origin"] == "upload"
+    audio = decode_audio(client.get(item["wav_url"]).content)
+    assert abs(audio.duration_s - 3.0) < 0.01
+    r = client.post("/api/v1/producer/upload", json={}, headers=auth)
+    assert r.json()["message"] == "The 'audio_url' or 'file' field is required."
+    assert credits(client, auth) == before - 2
+
+
+def test_family_webhooks_carry_their_poll_shape_and_platform(
+    client: httpx.Client, auth: dict[str, str], drain: Any, receiver: Any
+) -> None:
+    import json
+
+    with receiver() as hook:
+        for path, body in (
+            ("/api/v1/nuro/create", {"description": "calm piano", "duration": 10}),
+            (
+                "/api/v1/producer/create",
+                {"task_type": "create_music", "sound": "jazz", "make_instrumental": True},
+            ),
+            ("/api/v1/studio/create", {"prompt": "ambient", "lyrics_type": "instrumental"}),
+        ):
+            r = client.post(path, json={**body, "webhook_url": hook.url + "/hook"}, headers=auth)
+            assert r.status_code == 200, r.text
+        drain()
+        bodies = [json.loads(raw) for _, raw in hook.requests]
+    by_platform = {b["platform"]: b for b in bodies}
+    assert set(by_platform) == {"nuro", "producer", "studio"}
+    nuro = by_platform["nuro"]
+    assert nuro["status"] == "succeeded" and nuro["event"] == "song.completed" and "data" not in nuro
+    assert nuro["lyrics"] == "[Instrumental]" and nuro["progress"] == 100
+    assert by_platform["producer"]["status"] == "SUCCESS" and len(by_platform["producer"]["data"]) == 2
+    studio = by_platform["studio"]
+    assert studio["code"] == "success" and studio["data"]["status"] == "SUCCESS"
+    assert all(b["task_id"] for b in bodies)

@@ -485,6 +485,8 @@ NURO_THEMES = [
     "family", "real estate", "media", "kids", "science", "education", "progress", "world", "vacation",
     "training", "christmas", "sales",
 ]  # fmt: skip
+NURO_MIN_RENDER_S = 10.0
+"""Shortest nuro render (the composer's minimum song length); v1.0 allows 1..60 s."""
 NURO_SEGMENT_NAMES = ["intro", "verse", "chorus", "bridge", "inst", "outro"]
 _NURO_TAGS = {"inst": "Instrumental", "pre-chorus": "Pre-Chorus"}
 
@@ -568,7 +570,9 @@ def submit_nuro(services: Services, key: ApiKey, req: NuroRequest) -> Task:
         duration = req.duration
         if duration is None:
             duration = sum(int(s["duration"]) for s in req.segments) if req.segments else 60
-        request = create_request(req.stored, tags=tags, instrumental=True, duration=float(duration))
+        # the composer's shortest song is 10 s (SongSpec): shorter v1.0 requests render 10 s
+        render_s = max(float(duration), NURO_MIN_RENDER_S)
+        request = create_request(req.stored, tags=tags, instrumental=True, duration=render_s)
         facts = {
             "mode": "bgm",
             "genre": ", ".join(genres),
@@ -1038,3 +1042,89 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
             **common,  # type: ignore[arg-type]
         ),
     )
+
+
+# ----- producer upload --------------------------------------------------------------------------
+
+
+def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
+    """``/producer/upload`` (async, 2 credits): a task (already succeeded) whose one clip is the
+    uploaded audio; its webhook fires with ``platform: producer``. ``req`` is an
+    :class:`~tunesmith.jobs.uploads.UploadRequest`; the checks are those of sonic upload (§12)."""
+    import posixpath
+    from urllib.parse import unquote, urlsplit
+
+    from tunesmith.billing.ledger import INSUFFICIENT
+    from tunesmith.errors import InsufficientCredits, PayloadTooLarge
+    from tunesmith.jobs.runner import after_finish
+    from tunesmith.jobs.uploads import _analysis, _fetch, too_large_message
+    from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, decode_audio, encode_mp3, encode_wav
+
+    cfg = services.settings.uploads
+    price = services.settings.billing.price("producer_upload")
+    if key.credits + key.extra_credits < price:
+        raise InsufficientCredits(INSUFFICIENT)
+    where = "file" if req.file_bytes is not None else "url"
+    if req.file_bytes is not None:
+        data, name = req.file_bytes, req.filename
+        if len(data) > cfg.max_bytes:
+            raise PayloadTooLarge(too_large_message(cfg.max_bytes))
+    else:
+        data = _fetch(services, req.url)
+        name = posixpath.basename(unquote(urlsplit(req.url).path))
+    audio = decode_audio(data, filename_hint=name)
+    if audio.duration_s > cfg.max_duration_s:
+        raise InvalidParameter(
+            f"The audio duration should be less than {cfg.max_duration_s:g} seconds.", field=where
+        )
+    if audio.duration_s < cfg.min_duration_s:
+        raise InvalidParameter(
+            f"The audio duration should be more than {cfg.min_duration_s:g} seconds.", field=where
+        )
+    tempo, musical_key = _analysis(audio)
+    mix = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
+    clip_id = new_id()
+    ext = posixpath.splitext(name)[1].lower()[:8] or ".bin"
+    files = {f"original{ext}": data, bundle.MIX_WAV: encode_wav(mix), bundle.MIX_MP3: encode_mp3(mix)}
+    for fname, content in files.items():
+        services.blobs.put(f"clips/{clip_id}/{fname}", content)
+    new = NewClip(
+        id=clip_id, idx=0, title=req.title if req.title is not None else posixpath.splitext(name)[0], tags="",
+        negative_tags=None, lyrics="", gpt_description_prompt=None, mv=None, style_weight=None,
+        weirdness_constraint=None, task_type="upload", origin="upload", seed=None, engine="analysis",
+        quality="standard",
+    )  # fmt: skip
+    task_info = {
+        "id": new_id(),
+        "family": "producer",
+        "task_type": "upload",
+        "request": {"_sent": req.stored},
+        "webhook_url": req.webhook_url,
+        "webhook_secret": req.webhook_secret,
+    }
+    try:
+        _, task = services.store.create_finished_clip(
+            key_id=key.id, clip=new, duration_s=audio.duration_s, files=sorted(files), tempo_bpm=tempo,
+            key=musical_key, time_signature=None, charge=price, task=task_info,
+            upload={"source_url": req.url, "filename": name, "size_bytes": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest()},
+        )  # fmt: skip
+    except InsufficientCredits:
+        for fname in files:
+            services.blobs.delete(f"clips/{clip_id}/{fname}")
+        raise
+    assert task is not None
+    after_finish(services, task)
+    return task
+
+
+def family_poll_body(settings: Settings, task: Task, clips: list[Clip]) -> dict[str, Any] | None:
+    """The poll body a family's webhook carries (producer, studio, nuro); None for the families
+    whose body is the sonic poll (sonic, riffusion)."""
+    if task.family == "producer":
+        return producer_poll(settings, clips)
+    if task.family == "studio":
+        return studio_poll(settings, task, clips)
+    if task.family == "nuro" and clips:
+        return nuro_poll(settings, task, clips)
+    return None

@@ -117,7 +117,9 @@ FAMILY_PLATFORM = {
 def webhook_body(settings: Settings, task: Task, clips: list[Clip]) -> tuple[str, dict[str, Any]]:
     """The event name and body of a terminal task's webhook."""
     event = "song.completed" if any(c.state == "succeeded" for c in clips) else "song.failed"
-    body = poll_view(settings, clips)
+    from tunesmith.jobs.families import family_poll_body  # the family's own poll shape (§10)
+
+    body = family_poll_body(settings, task, clips) or poll_view(settings, clips)
     body["task_id"] = task.id
     body["platform"] = FAMILY_PLATFORM.get(task.family, task.family)
     body["event"] = event

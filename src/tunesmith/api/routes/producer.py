@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 
 from tunesmith.api.deps import ReadKey, ServicesDep, SubmitKey
 from tunesmith.api.routes.common import ERRORS, body_doc
-from tunesmith.api.routes.sonic import read_json
+from tunesmith.api.routes.sonic import read_form_or_json, read_json
 from tunesmith.api.schemas.producer import ProducerCreateBody, ProducerTaskOut, parse_producer
-from tunesmith.api.schemas.sonic import Submitted
+from tunesmith.api.schemas.sonic import SonicUploadBody, Submitted, parse_upload
 from tunesmith.errors import InvalidParameter
-from tunesmith.jobs.families import producer_poll, submit_producer
+from tunesmith.jobs.families import producer_poll, producer_upload, submit_producer
 
 router = APIRouter(tags=["producer"])
 
@@ -31,6 +31,26 @@ async def create(request: Request, key: SubmitKey, services: ServicesDep) -> JSO
     """Submit a song or an edit; extend and replace give 1 full song, the others 2 clips."""
     req = parse_producer(await read_json(request))
     task = await run_in_threadpool(submit_producer, services, key, req)
+    return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
+
+
+@router.post(
+    "/api/v1/producer/upload",
+    response_model=Submitted,
+    responses={**ERRORS, 413: ERRORS[400]},
+    openapi_extra=body_doc(SonicUploadBody, multipart=True),
+    operation_id="producer-upload",
+)
+async def upload_route(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """Upload a song (``audio_url``, alias ``url``, or multipart ``file``): a task with the one
+    uploaded clip; 2 credits."""
+    data, file_bytes, filename = await read_form_or_json(request, services)
+    if data.get("audio_url") is not None:
+        data = {**data, "url": data["audio_url"]}
+    elif file_bytes is None and data.get("url") is None:
+        raise InvalidParameter("The 'audio_url' or 'file' field is required.", field="audio_url")
+    req = parse_upload(data, file_bytes=file_bytes, filename=filename)
+    task = await run_in_threadpool(producer_upload, services, key, req)
     return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
 
 
