@@ -231,3 +231,58 @@ def test_kill_9_a_worker_mid_render_the_other_completes(cluster: Cluster) -> Non
     assert final is not None and final.attempts == 2 and final.lease_owner != task.lease_owner
     assert cluster.ledger(task_id) == ["reserve", "commit"]
     print(f"kill -9 → task succeeded on the other worker after {time.monotonic() - killed_at:.1f} s")
+
+
+def test_redis_restart_loses_no_task(cluster: Cluster, redis_server: Any) -> None:
+    """One task queued, Redis stops, one more is submitted during the outage (accepted: the
+    database holds it), Redis starts again: both tasks succeed, each charged once."""
+    key = cluster.key_b
+    queued = cluster.submit(0, key, {**SONG, "seed": 31})
+    redis_server.stop(keep_data=True)
+    try:
+        during = cluster.submit(1, key, {**SONG, "seed": 32})
+        assert httpx.get(cluster.apis[1] + "/health").status_code == 503
+    finally:
+        redis_server.start()
+    for task_id in (queued, during):
+        clips = cluster.wait_terminal(0, key, task_id, 240)
+        assert [c["state"] for c in clips] == ["succeeded", "succeeded"], clips
+        assert cluster.ledger(task_id) == ["reserve", "commit"]
+
+
+def test_postgres_restart_answers_503_then_recovers(cluster: Cluster, postgres_server: Any) -> None:
+    auth = cluster.auth(cluster.key_a)
+    before = httpx.get(cluster.apis[0] + "/api/v1/get-credits", headers=auth)
+    assert before.status_code == 200
+    postgres_server.stop(keep_data=True)
+    try:
+        for base in cluster.apis:
+            down = httpx.get(base + "/api/v1/get-credits", headers=auth)
+            assert down.status_code == 503, down.text
+            assert down.headers["retry-after"] == "5"
+            assert down.json()["message"] == "Server is busy. Retry after 5 seconds."
+            assert httpx.get(base + "/health").status_code == 503
+    finally:
+        postgres_server.start()
+    started = time.monotonic()
+    for base in cluster.apis:
+        while (answer := httpx.get(base + "/api/v1/get-credits", headers=auth)).status_code != 200:
+            assert time.monotonic() - started < 30, answer.text
+            time.sleep(0.2)
+        assert answer.json() == before.json()
+        assert httpx.get(base + "/health").status_code == 200
+
+
+def test_ledger_audit_every_balance_is_the_sum_of_its_entries(cluster: Cluster) -> None:
+    """After everything above (kills, restarts), no task is left open and every key's ledger adds
+    up to its balance."""
+    deadline = time.monotonic() + 60
+    while cluster.store.pending_task_ids() or cluster.store.running_leases():
+        assert time.monotonic() < deadline
+        time.sleep(0.5)
+    keys = cluster.store.list_keys()
+    assert len(keys) >= 3
+    for key in keys:
+        entries = cluster.store.ledger_entries(key.id)
+        assert sum(e["credits_delta"] for e in entries) == key.credits, (key, entries)
+        assert sum(e["extra_delta"] for e in entries) == key.extra_credits, (key, entries)

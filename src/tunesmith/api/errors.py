@@ -2,13 +2,16 @@
 
 Every error body is ``{"code": status, "message": text, "error": text}``; 429 and 503 add a
 ``Retry-After`` header. Anything unexpected is a 500 ``Internal Server Error.`` whose details go to
-the log under the request id, never to the client.
+the log under the request id, never to the client. A database or Redis that cannot be reached (a
+restart, a fail-over) is a 503 with a short ``Retry-After`` (:data:`OUTAGE_RETRY_S`): the pooled
+connections are checked before use, so the next call after the server is back succeeds.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -30,6 +33,8 @@ from tunesmith.errors import (
 
 INTERNAL = "Internal Server Error."
 
+log = structlog.get_logger(__name__)
+
 STATUS: list[tuple[type[TunesmithError], int]] = [
     (InvalidParameter, 400),
     (Unauthorized, 401),
@@ -42,6 +47,24 @@ STATUS: list[tuple[type[TunesmithError], int]] = [
     (JobFailed, 500),
     (Cancelled, 500),
 ]
+
+OUTAGE_RETRY_S = 5
+"""Retry-After of a 503 answered while the database or Redis cannot be reached."""
+
+
+def outage_errors() -> tuple[type[Exception], ...]:
+    """Exception types meaning "the database or Redis is unreachable right now"."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    kinds: list[type[Exception]] = [OperationalError, InterfaceError]
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - redis is a dependency
+        pass
+    else:
+        kinds += [redis.ConnectionError, redis.TimeoutError]
+    return tuple(kinds)
+
 
 HTTP_MESSAGES = {404: "Not Found.", 405: "Method Not Allowed.", 413: "Request body is too large."}
 
@@ -88,6 +111,16 @@ def install(app: FastAPI) -> None:
         where = errors[0].get("loc", ("", ""))[-1] if errors else ""
         return error_response(400, f"The '{where}' field is invalid.")
 
+    async def on_outage(_request: Request, exc: Exception) -> JSONResponse:
+        log.warning("http.outage", error=f"{type(exc).__name__}: {exc}"[:300])
+        return to_response(
+            ServiceUnavailable(
+                f"Server is busy. Retry after {OUTAGE_RETRY_S} seconds.", retry_after_s=OUTAGE_RETRY_S
+            )
+        )
+
     app.add_exception_handler(TunesmithError, on_tunesmith)
+    for kind in outage_errors():
+        app.add_exception_handler(kind, on_outage)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(RequestValidationError, on_validation)

@@ -1,6 +1,7 @@
 """The lease reaper: tasks whose worker died are re-queued (or failed and refunded when out of
 attempts); tasks past their deadline are failed with the contract's timeout message and refunded.
-Also re-sends webhook deliveries whose scheduled retry was lost.
+Also re-sends webhook deliveries whose scheduled retry was lost, and re-enqueues pending tasks the
+queue lost (:func:`requeue_lost`).
 
 A worker's lease names it ``host:pid``. A lease held by a process of *this* host that no longer
 exists (killed, crashed, or the whole server restarted) is ended at once instead of waiting for
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import timedelta
 from pathlib import Path
 
 import structlog
@@ -73,7 +75,31 @@ def reap(services: Services) -> int:
             after_finish(services, finished)
     for delivery_id in store.due_deliveries():
         services.queue.enqueue_delivery(delivery_id)
-    return acted
+    return acted + requeue_lost(services)
+
+
+LOST_AFTER_S = 10.0
+"""A pending task this old while the queue is empty was lost by the queue (and is enqueued again)."""
+
+
+def requeue_lost(services: Services, *, older_than_s: float = LOST_AFTER_S) -> int:
+    """Enqueue again the pending tasks the queue lost: when the queue holds nothing, no pending task
+    older than ``older_than_s`` can still be waiting in it (a Redis restart without persistence, a
+    submission whose enqueue failed during an outage). Duplicates are harmless (a task runs once
+    under its lease). Returns how many were enqueued; 0 for queues that cannot count."""
+    pending_count = getattr(services.queue, "pending", None)
+    if pending_count is None or pending_count() > 0:
+        return 0
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    lost = []
+    for task_id in services.store.pending_task_ids():
+        task = services.store.get_task(task_id)
+        if task is not None and task.state == "pending" and task.created_at < cutoff:
+            lost.append(task_id)
+    for task_id in lost:
+        log.warning("task.requeue_lost", task_id=task_id)
+        services.queue.enqueue_task(task_id)
+    return len(lost)
 
 
 def requeue_pending(services: Services) -> int:

@@ -16,7 +16,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import structlog
+
 from tunesmith.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 Handler = Callable[[str], object]
 
@@ -95,13 +99,26 @@ class HueyQueue:
         self._deliver = self.huey.task(name="tunesmith.deliver_webhook", priority=DELIVERY_PRIORITY)(deliver)
 
     def enqueue_task(self, task_id: str) -> None:
-        self._run(task_id)
+        """Queue a run of ``task_id``. If the queue cannot be reached (Redis restarting), the task
+        stays ``pending`` in the database, the source of truth, and the lease reaper enqueues it once
+        the queue is back (:func:`tunesmith.jobs.leases.requeue_lost`): the submission succeeds."""
+        try:
+            self._run(task_id)
+        except Exception as exc:
+            log.warning("queue.enqueue_failed", task_id=task_id, error=f"{type(exc).__name__}: {exc}"[:300])
 
     def enqueue_delivery(self, delivery_id: str, *, delay_s: float = 0.0) -> None:
-        if delay_s > 0:
-            self._deliver.schedule((delivery_id,), delay=delay_s)
-        else:
-            self._deliver(delivery_id)
+        """Queue a webhook delivery; if the queue cannot be reached the reaper re-sends it later
+        (the delivery is due in the database)."""
+        try:
+            if delay_s > 0:
+                self._deliver.schedule((delivery_id,), delay=delay_s)
+            else:
+                self._deliver(delivery_id)
+        except Exception as exc:
+            log.warning(
+                "queue.enqueue_failed", delivery_id=delivery_id, error=f"{type(exc).__name__}: {exc}"[:300]
+            )
 
     def pending(self) -> int:
         return int(self.huey.pending_count())
