@@ -115,7 +115,7 @@ STUDIO_ERRORS = [
         {"prompt": "p", "lyrics_type": "auto"},
         "The 'lyrics_type' field is invalid. The value should be 'user','generate' or 'instrumental'.",
     ),
-    ({"prompt": "p", "lyrics_type": "user"}, "The 'lyrics' field is required when lyrics_type = user."),
+    ({"prompt": "p", "lyrics_type": "user"}, "The 'lyrics' field is required."),
     (
         {"prompt": "p" * 1001, "lyrics_type": "generate"},
         "The 'prompt' character length should be less than 1000.",

@@ -54,7 +54,7 @@ def _segments(body: Body) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in value:
         if not isinstance(item, dict):
-            raise InvalidParameter("The 'segments' field should contain objects.", field="segments")
+            raise InvalidParameter("The 'segments' field should be an object.", field="segments")
         seg = Body(item)
         name = seg.enum("name", NURO_SEGMENT_NAMES)
         duration = seg.integer("duration", lo=1)

@@ -54,11 +54,9 @@ def parse_studio(data: dict[str, Any]) -> StudioRequest:
     if not prompt.strip():
         raise InvalidParameter("The 'prompt' field is required.", field="prompt")
     if lyrics_type == "user" and not (lyrics or "").strip():
-        raise InvalidParameter("The 'lyrics' field is required when lyrics_type = user.", field="lyrics")
+        raise InvalidParameter("The 'lyrics' field is required.", field="lyrics")
     if mode != "regular" and not song_id:
-        raise InvalidParameter(
-            f"The 'song_id' field is required when mode = {mode}.", field="config.source.song_id"
-        )
+        raise InvalidParameter("The 'song_id' field is required.", field="config.source.song_id")
     if mode == "precede":
         raise InvalidParameter(
             "The 'mode' field is invalid. The value should be 'regular' or 'continuation'.",
