@@ -229,3 +229,33 @@ def test_family_webhooks_carry_their_poll_shape_and_platform(
     studio = by_platform["studio"]
     assert studio["code"] == "success" and studio["data"]["status"] == "SUCCESS"
     assert all(b["task_id"] for b in bodies)
+
+
+def test_producer_download_item_is_the_source_clip(
+    client: httpx.Client, auth: dict[str, str], drain: Any, make_wav: Any
+) -> None:
+    up = client.post("/api/v1/sonic/upload", files={"file": ("song.wav", make_wav(2.0))}, headers=auth).json()
+    before = credits(client, auth)
+    r = client.post(
+        "/api/v1/producer/download", json={"clip_id": up["clip_id"], "format": "wav"}, headers=auth
+    )
+    assert r.status_code == 200, r.text
+    assert credits(client, auth) == before - 2
+    task_id = r.json()["task_id"]
+    pending = client.get(f"/api/v1/producer/task/{task_id}", headers=auth).json()
+    assert pending["status"] == "PENDING" and "download_url" not in pending["data"][0]
+    drain()
+    done = client.get(f"/api/v1/producer/task/{task_id}", headers=auth).json()
+    assert done["status"] == "SUCCESS" and len(done["data"]) == 1
+    item = done["data"][0]
+    assert item["clip_id"] == up["clip_id"] and item["download_url"] == item["wav_url"]
+    audio = decode_audio(client.get(item["download_url"]).content)
+    assert abs(audio.duration_s - 2.0) < 0.01
+    assert credits(client, auth) == before - 2
+    bad = client.post(
+        "/api/v1/producer/download", json={"clip_id": up["clip_id"], "format": "flac"}, headers=auth
+    )
+    assert bad.json()["message"] == "The 'format' field is invalid. The value should be 'mp3' or 'wav'."
+    assert client.post("/api/v1/producer/download", json={}, headers=auth).json()["message"] == (
+        "The 'clip_id' field is required."
+    )

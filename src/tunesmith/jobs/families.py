@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from tunesmith.engines.base import EngineResult, SongFacts
 from tunesmith.errors import InvalidParameter
 from tunesmith.jobs.context import Services
 from tunesmith.jobs.edits import edit_clip
 from tunesmith.jobs.service import check_queue
 from tunesmith.jobs.views import clip_view
 from tunesmith.music import bundle
+from tunesmith.music.progress import Progress
 from tunesmith.settings import Settings
 from tunesmith.store.repos import ApiKey, Clip, NewClip, Task, iso_ms, new_id
 
@@ -421,19 +423,6 @@ def nuro_poll(settings: Settings, task: Task, clips: list[Clip]) -> dict[str, An
 
 
 # ----- handlers ---------------------------------------------------------------------------------
-
-FAMILY_HANDLERS = {
-    "replace_music": edit_clip,
-    "replace_upload_music": edit_clip,
-    "swap_music_sound": edit_clip,
-    "swap_upload_music_sound": edit_clip,
-    "swap_music_vocals": edit_clip,
-    "swap_upload_music_vocals": edit_clip,
-    "music_variation": edit_clip,
-    "studio_continuation": edit_clip,
-}
-"""Family-only task types → handlers, registered in :data:`tunesmith.jobs.handlers.HANDLERS`
-(the shared ones, create_music, extend_music and cover_music, are already registered)."""
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -1121,10 +1110,102 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
 def family_poll_body(settings: Settings, task: Task, clips: list[Clip]) -> dict[str, Any] | None:
     """The poll body a family's webhook carries (producer, studio, nuro); None for the families
     whose body is the sonic poll (sonic, riffusion)."""
-    if task.family == "producer":
+    if task.family == "producer" and task.task_type != "producer_download":
         return producer_poll(settings, clips)
     if task.family == "studio":
         return studio_poll(settings, task, clips)
     if task.family == "nuro" and clips:
         return nuro_poll(settings, task, clips)
     return None
+
+
+# ----- producer download ------------------------------------------------------------------------
+
+DOWNLOAD_FORMATS = ["mp3", "wav"]
+
+
+def submit_producer_download(
+    services: Services,
+    key: ApiKey,
+    clip_id: str,
+    fmt: str,
+    *,
+    webhook_url: str | None,
+    webhook_secret: str | None,
+    stored: dict[str, Any],
+) -> Task:
+    """``/producer/download`` (async, 2 credits). The task's one item is the source clip itself
+    (same ``clip_id``) with ``download_url``; a hidden carrier clip tracks the task's state."""
+    source = source_clip(services, key, clip_id, "clip_id")
+    job = FamilyJob(
+        family="producer",
+        task_type="producer_download",
+        clip_task_type="producer_download",
+        price_op="producer_download",
+        count=1,
+        request={"_sent": stored, "source_clip_id": source.id, "format": fmt},
+        mv=source.mv,
+        seed=None,
+        title=source.title,
+        tags=source.tags,
+        lyrics=source.lyrics,
+        source=source,
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+    )
+    return submit_job(services, key, job)
+
+
+def download_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """The carrier clip of a download task: the source's mixes (the download is served from the
+    source clip's own file URL)."""
+    source = services.store.get_clip(str(task.request["source_clip_id"]))
+    if source is None:
+        raise InvalidParameter("clip not found.", field="clip_id")
+    progress("download", 0, 1)
+    files = {
+        name: services.blobs.get(f"clips/{source.id}/{name}") for name in (bundle.MIX_WAV, bundle.MIX_MP3)
+    }
+    facts = SongFacts(
+        title=source.title,
+        tags=source.tags,
+        lyrics=source.lyrics or INSTRUMENTAL,
+        duration_s=float(source.duration_s or 0.0),
+        tempo_bpm=float(source.tempo_bpm or 0.0),
+        key=source.key or "",
+        time_signature=source.time_signature or "",
+        estimated=source.estimated,
+    )
+    return EngineResult(bundle=bundle.Bundle(files=files), facts=facts)
+
+
+def download_poll(services: Services, task: Task, clips: list[Clip]) -> dict[str, Any]:
+    """The producer poll of a download task: the source clip with ``download_url`` once done."""
+    settings = services.settings
+    source = services.store.get_clip(str(task.request["source_clip_id"]))
+    status = producer_status(clips)
+    if source is None:
+        return {"code": 200, "status": status, "message": "success", "data": []}
+    item = producer_item(settings, source)
+    carrier = clips[0] if clips else None
+    item["state"] = carrier.state if carrier is not None else source.state
+    if carrier is not None and carrier.state == "succeeded":
+        item["download_url"] = item["wav_url"] if task.request.get("format") == "wav" else item["audio_url"]
+    elif carrier is not None and carrier.state == "failed":
+        item["error_message"] = carrier.error_message or "Generation failed."
+    return {"code": 200, "status": status, "message": "success", "data": [item]}
+
+
+FAMILY_HANDLERS = {
+    "replace_music": edit_clip,
+    "replace_upload_music": edit_clip,
+    "swap_music_sound": edit_clip,
+    "swap_upload_music_sound": edit_clip,
+    "swap_music_vocals": edit_clip,
+    "swap_upload_music_vocals": edit_clip,
+    "music_variation": edit_clip,
+    "studio_continuation": edit_clip,
+    "producer_download": download_clip,
+}
+"""Family-only task types → handlers, registered in :data:`tunesmith.jobs.handlers.HANDLERS`
+(the shared ones, create_music, extend_music and cover_music, are already registered)."""

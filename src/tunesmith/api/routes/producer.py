@@ -12,8 +12,16 @@ from tunesmith.api.routes.common import ERRORS, body_doc
 from tunesmith.api.routes.sonic import read_form_or_json, read_json
 from tunesmith.api.schemas.producer import ProducerCreateBody, ProducerTaskOut, parse_producer
 from tunesmith.api.schemas.sonic import SonicUploadBody, Submitted, parse_upload
+from tunesmith.api.validation import Body
 from tunesmith.errors import InvalidParameter
-from tunesmith.jobs.families import producer_poll, producer_upload, submit_producer
+from tunesmith.jobs.families import (
+    DOWNLOAD_FORMATS,
+    download_poll,
+    producer_poll,
+    producer_upload,
+    submit_producer,
+    submit_producer_download,
+)
 
 router = APIRouter(tags=["producer"])
 
@@ -54,6 +62,32 @@ async def upload_route(request: Request, key: SubmitKey, services: ServicesDep) 
     return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
 
 
+@router.post(
+    "/api/v1/producer/download",
+    response_model=Submitted,
+    responses=ERRORS,
+    operation_id="producer-download",
+)
+async def download(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """Prepare a clip's download (``format`` mp3 or wav): the task's one item is the clip with
+    ``download_url``; 2 credits."""
+    data = await read_json(request)
+    body = Body(data)
+    clip_id = body.string("clip_id", "continue_clip_id")
+    fmt = body.enum("format", DOWNLOAD_FORMATS) or "mp3"
+    webhook_url = body.url("webhook_url", "callback_url")
+    webhook_secret = body.string("webhook_secret", max_len=256)
+    if not clip_id:
+        raise InvalidParameter("The 'clip_id' field is required.", field="clip_id")
+    stored = {k: v for k, v in data.items() if k != "webhook_secret"}
+    task = await run_in_threadpool(
+        lambda: submit_producer_download(
+            services, key, clip_id, fmt, webhook_url=webhook_url, webhook_secret=webhook_secret, stored=stored
+        )
+    )
+    return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
+
+
 @router.get(
     "/api/v1/producer/task/{task_id}",
     response_model=ProducerTaskOut,
@@ -65,4 +99,7 @@ def poll(task_id: str, key: ReadKey, services: ServicesDep) -> JSONResponse:
     task = services.store.get_task(task_id, key_id=key.id)
     if task is None or task.family != "producer":
         raise InvalidParameter(TASK_NOT_FOUND, field="task_id")
-    return JSONResponse(producer_poll(services.settings, services.store.task_clips(task_id)))
+    clips = services.store.task_clips(task_id)
+    if task.task_type == "producer_download":
+        return JSONResponse(download_poll(services, task, clips))
+    return JSONResponse(producer_poll(services.settings, clips))
