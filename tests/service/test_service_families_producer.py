@@ -259,3 +259,29 @@ def test_producer_download_item_is_the_source_clip(
     assert client.post("/api/v1/producer/download", json={}, headers=auth).json()["message"] == (
         "The 'clip_id' field is required."
     )
+
+
+def test_swap_sound_keeps_the_vocal_and_changes_the_accompaniment(
+    real: tuple[httpx.Client, dict[str, str], Services, str],
+) -> None:
+    from tunesmith.music.score import Score
+
+    client, auth, svc, source_id = real
+    body = {"task_type": "swap_music_sound", "clip_id": source_id, "sound": "reggae, organ", "seed": 2}
+    r = client.post("/api/v1/producer/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    assert isinstance(svc.queue, InlineQueue)
+    svc.queue.drain()
+    items = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()["data"]
+    assert [i["state"] for i in items] == ["succeeded", "succeeded"]
+    source = Score.from_json(svc.blobs.get(f"clips/{source_id}/score.json"))
+    swapped = Score.from_json(svc.blobs.get(f"clips/{items[0]['clip_id']}/score.json"))
+
+    def lead(score: Score) -> list[tuple[int, float, str]]:
+        return [(v.pitch, round(v.start_beat, 3), v.syllable) for v in score.vocals if not v.backing]
+
+    assert lead(swapped) == lead(source) and lead(source)  # melody, timing and words kept
+    source_parts = {(t.role, t.program) for t in source.tracks}
+    swapped_parts = {(t.role, t.program) for t in swapped.tracks}
+    assert swapped_parts != source_parts  # a new accompaniment
+    assert items[0]["sound"] == "reggae, organ" and items[0]["lyrics"] == items[1]["lyrics"]
