@@ -59,7 +59,7 @@ VOICE_RANGES: dict[str, tuple[int, int]] = {"f": (57, 76), "m": (45, 64)}
 
 # Tessitura per section kind: (centre offset above the range bottom in semitones, arc height).
 _TESSITURA: dict[SectionKind, tuple[float, float]] = {
-    "verse": (4.0, 3.0),
+    "verse": (6.0, 3.0),
     "pre_chorus": (8.0, 5.0),
     "chorus": (11.0, 6.0),
     "post_chorus": (10.0, 4.0),
