@@ -48,8 +48,12 @@ typecheck: install
 layers: install
 	$(VENV)/bin/lint-imports
 
+# The numba kernels are compiled once, single-process, before two test workers start: two
+# processes compiling librosa's kernels at once can race on numba's cache and crash.
+# `timeout` turns a hung run into a failure long before CI's limit.
 pytest: install
-	$(VENV)/bin/pytest -n 2 --dist loadgroup
+	$(PY) -m tunesmith.music.analyze.warmup
+	timeout 1800 $(VENV)/bin/pytest -n 2 --dist loadgroup
 
 test: install lint typecheck layers pytest
 
