@@ -130,6 +130,11 @@ def worker(
     queue = services.queue
     if not isinstance(queue, HueyQueue):
         raise typer.BadParameter("the worker needs the huey queue backend (queue.backend=huey)")
+    # Compile the analysis kernels here, once, before forking: worker processes compiling them
+    # at the same moment can race on numba's cache and crash.
+    from tunesmith.music.analyze.warmup import warm_up
+
+    warm_up()
     requeued = leases.requeue_pending(services)
     stop = threading.Event()
 
