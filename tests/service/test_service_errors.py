@@ -154,11 +154,16 @@ BODY_CASES: list[tuple[Any, int, str]] = [
         "The 'callback_url' field should be an http or https URL.",
     ),
     (
-        {"mv": "sonic-v5", "task_type": "persona_music"},
+        {"mv": "sonic-v5", "task_type": "dance_music"},
         400,
         "The 'task_type' field is invalid. The value should be 'create_music','extend_music',"
-        "'extend_upload_music','cover_music','cover_upload_music','concat_music','remaster',"
-        "'add_instrumental' or 'add_vocals'.",
+        "'extend_upload_music','cover_music','cover_upload_music','concat_music','persona_music',"
+        "'remaster','add_instrumental' or 'add_vocals'.",
+    ),
+    (
+        {"mv": "sonic-v5", "task_type": "persona_music"},
+        400,
+        "The 'persona_id' field is required when task_type = persona_music.",
     ),
     ({"mv": "sonic-v5", "custom_mode": True}, 400, "The 'prompt' field is required when custom_mode = true."),
     (
