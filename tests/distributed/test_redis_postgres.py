@@ -135,11 +135,12 @@ def test_postgres_migrations_from_many_processes_at_once(database_url: str) -> N
         finally:
             store.close()
 
-    threads = [threading.Thread(target=migrate) for _ in range(4)]
+    threads = [threading.Thread(target=migrate, daemon=True) for _ in range(4)]
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(timeout=60)  # without the lock, concurrent migrations deadlock or fail
+    assert not any(t.is_alive() for t in threads)
     assert errors == []
     store = Store.open(database_url)
     try:
