@@ -19,8 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tunesmith import __version__
 from tunesmith.api import errors
 from tunesmith.api.metrics import HttpMetrics
-from tunesmith.api.routes import analysis, edits, native, public, sonic
-from tunesmith.api.routes import nuro, producer, riffusion, studio
+from tunesmith.api.routes import analysis, edits, native, nuro, producer, public, riffusion, sonic, studio
 from tunesmith.api.routes import batch as batch_routes
 from tunesmith.api.routes import personas as persona_routes
 from tunesmith.jobs.context import Services, build_services
