@@ -7,9 +7,10 @@ PostgreSQL, Redis and S3-compatible server started for the run).
     .venv/bin/python bench/bench_load.py --mode distributed [--workers 2 --song-duration 10]
 
 The generator is bounded (open loop): requests are due at a fixed rate; at most ``--concurrency``
-are in flight, and a request that finds no free slot when due is counted as *dropped* rather than
-queued, so the generator never builds an unbounded backlog. Polls alternate between the API
-processes. After the load phase the run waits (``--drain-s``) for the submitted songs to finish.
+polls (and 4 submissions) are in flight, and a request that finds no free slot when due is counted
+as *dropped* rather than queued, so the generator never builds an unbounded backlog. Polls
+alternate between the API processes. After the load phase the run waits (``--drain-s``) for the
+submitted songs to finish.
 
 Reports: achieved polls/s and submissions/s with p50/p99 latency and error rate (non-2xx or
 transport errors), dropped requests, queue wait (task start − submission, p50/p99) and songs per
@@ -277,12 +278,12 @@ def run_load(deployment: Deployment, args: argparse.Namespace) -> None:
             return True
         return False
 
-    slots = threading.Semaphore(args.concurrency)
-    with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+    submit_slots = 4  # submissions have their own slots: saturated polls never starve them
+    with ThreadPoolExecutor(max_workers=args.concurrency + submit_slots) as pool:
         started = time.monotonic()
         threads = [
-            paced(args.poll_rate, args.seconds, pool, slots, polls, poll),
-            paced(args.submit_rate, args.seconds, pool, slots, submits, submit),
+            paced(args.poll_rate, args.seconds, pool, threading.Semaphore(args.concurrency), polls, poll),
+            paced(args.submit_rate, args.seconds, pool, threading.Semaphore(submit_slots), submits, submit),
         ]
         for thread in threads:
             thread.join()
