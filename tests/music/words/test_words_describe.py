@@ -115,3 +115,17 @@ def test_field_name_and_limit_are_the_callers() -> None:
         read_description("x" * 121, field="description", max_chars=120)
     assert err.value.message == "The 'description' character length should be less than 120."
     assert read_description("a" * 400).theme
+
+
+@pytest.mark.parametrize(
+    ("text", "theme"),
+    [
+        ("a song about the ocean at night", "ocean"),
+        ("an upbeat summer pop song about road trips", "road_trip"),
+        ("waves crashing on the beach at night", "ocean"),
+        ("city lights at night by the sea", "city_night"),
+    ],
+)
+def test_the_topic_wins_a_tie_between_themes(text: str, theme: str) -> None:
+    """Equal trigger counts: the theme named after "about", else the one named first, is the topic."""
+    assert read_description(text).theme == theme

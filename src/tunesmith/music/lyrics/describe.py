@@ -244,29 +244,38 @@ def _vocabulary() -> _Vocabulary:
 
 
 def _theme_scores(norm_text: str, raw_text: str) -> list[tuple[float, int, str, list[str]]]:
+    """Themes whose trigger words occur in the text, best first: by score; on a tie, a theme named
+    after "about" (the topic) first, then the one named earliest — "a song about the ocean at
+    night" is about the ocean, "a summer song about road trips" about road trips — then data order."""
     from tunesmith.music.lyrics.write.lexicon import themes
 
     padded = f" {norm_text} "
-    out: list[tuple[float, int, str, list[str]]] = []
+    topic_at = padded.find(" about ")
+    scored: list[tuple[float, bool, int, int, str, list[str]]] = []
     for order, (key, theme) in enumerate(themes().items()):
         score = 0.0
         hits: list[str] = []
+        first_at = len(padded) + len(raw_text)
         for trigger in theme.triggers:
             t = _norm(trigger)
             if t and f" {t} " in padded:
                 score += 1.0 + 0.5 * (len(t.split()) - 1)
                 hits.append(t)
+                first_at = min(first_at, padded.index(f" {t} "))
             elif t and len(t) > 4 and f" {t}s " in padded:  # plural: "dreams", "road trips"
                 score += 1.0
                 hits.append(t)
+                first_at = min(first_at, padded.index(f" {t}s "))
         for e in theme.emoji:
             if e in raw_text:
                 score += 1.0
                 hits.append(e)
+                first_at = min(first_at, len(padded) + raw_text.index(e))
         if score > 0:
-            out.append((score, -order, key, hits))
-    out.sort(reverse=True)
-    return out
+            in_topic = 0 <= topic_at < first_at
+            scored.append((score, in_topic, -first_at, -order, key, hits))
+    scored.sort(reverse=True)
+    return [(score, neg_order, key, hits) for score, _, _, neg_order, key, hits in scored]
 
 
 def _point_of_view(tokens: list[str], default: str) -> str:
