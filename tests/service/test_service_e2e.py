@@ -59,6 +59,7 @@ class RunProcess:
         self.base = f"http://127.0.0.1:{port}"
         self.lines: list[str] = []
         self.proc: subprocess.Popen[str] | None = None
+        self.reader: threading.Thread | None = None
 
     def start(self) -> list[str]:
         env = {
@@ -86,7 +87,8 @@ class RunProcess:
             lines.append(self.proc.stdout.readline())
         # keep reading the server's output so a full pipe never blocks it
         stdout = self.proc.stdout
-        threading.Thread(target=lambda: self.lines.extend(stdout), daemon=True).start()
+        self.reader = threading.Thread(target=lambda: self.lines.extend(stdout), daemon=True)
+        self.reader.start()
         for _ in range(200):
             try:
                 if httpx.get(self.base + "/health").status_code == 200:
@@ -105,6 +107,11 @@ class RunProcess:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+        # The reader ends at EOF once every process holding the pipe has exited; close the pipe
+        # only after it (closing it under a running reader raises in the reader's thread).
+        if self.reader is not None:
+            self.reader.join(timeout=30)
+            self.reader = None
         if self.proc.stdout is not None:
             self.proc.stdout.close()
         self.proc = None
