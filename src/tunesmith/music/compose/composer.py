@@ -23,7 +23,15 @@ from tunesmith.music.compose.form import (
 )
 from tunesmith.music.compose.grooves import drum_parts
 from tunesmith.music.compose.harmony import build_chords
-from tunesmith.music.compose.parts import Motif, comp_part, counter_part, melody_part, voicings_for
+from tunesmith.music.compose.parts import (
+    Motif,
+    comp_part,
+    counter_part,
+    empty_track,
+    melody_part,
+    part_register,
+    voicings_for,
+)
 from tunesmith.music.lyrics.sections import LyricSection, ParsedLyrics, parse_lyrics, sung_text
 from tunesmith.music.score import Chord, Note, Score, Section, TempoChange, Track
 from tunesmith.music.spec import MAX_DURATION_S, MAX_SEED, MIN_DURATION_S, SongSpec
@@ -199,14 +207,6 @@ def _unique_names(parts: list[InstrumentPart]) -> list[str]:
     return out
 
 
-def _shift(register: tuple[int, int], semitones: int) -> tuple[int, int]:
-    low, high = register
-    low, high = max(21, low + semitones), min(108, high + semitones)
-    if high - low < 12:
-        high = low + 12
-    return low, high
-
-
 def _ending(
     track: Track,
     final_chord: Chord,
@@ -343,22 +343,9 @@ def compose(spec: SongSpec, style: Style) -> Score:
     final_voicings: dict[int, tuple[int, ...]] = {}
     registers: dict[int, tuple[int, int]] = {}
     for i, part in enumerate(parts):
-        register = (
-            part.register
-            if part.role in ("bass", "drums", "percussion")
-            else _shift(part.register, style.register_shift)
-        )
+        register = part_register(part, style.register_shift)
         registers[i] = register
-        track = Track(
-            name=names[i],
-            role=part.role,
-            group=part.group,
-            program=part.program,
-            gain_db=part.gain_db,
-            pan=part.pan,
-            reverb_send=part.reverb_send,
-            effects=tuple(part.effects),
-        )
+        track = empty_track(part, names[i])
         active = actives[i]
         if part.role == "drums":
             if not has_kit or all(g == "none" for g in section_grooves):

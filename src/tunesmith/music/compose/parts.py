@@ -21,7 +21,8 @@ import numpy as np
 
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.compose.humanize import Jitter
-from tunesmith.music.score import Chord, Note, Section
+from tunesmith.music.score import Chord, Note, Section, Track
+from tunesmith.music.style.model import InstrumentPart
 from tunesmith.music.theory.chords import QUALITY_INTERVALS, chord_pcs
 from tunesmith.music.theory.keys import Key
 from tunesmith.music.theory.meter import strong_beats
@@ -425,3 +426,28 @@ __all__ = [
     "melody_part",
     "voicings_for",
 ]
+
+
+def part_register(part: InstrumentPart, register_shift: int) -> tuple[int, int]:
+    """The MIDI (low, high) range a part plays in: its own register moved by the style's
+    ``register_shift`` semitones (bass and drum parts never move), kept within A0–C8 and at
+    least an octave wide."""
+    if part.role in ("bass", "drums", "percussion"):
+        return part.register
+    low = max(21, part.register[0] + register_shift)
+    high = min(108, part.register[1] + register_shift)
+    return (low, low + 12) if high - low < 12 else (low, high)
+
+
+def empty_track(part: InstrumentPart, name: str) -> Track:
+    """A Track with the part's sound and mix settings and no notes yet."""
+    return Track(
+        name=name,
+        role=part.role,
+        group=part.group,
+        program=part.program,
+        gain_db=part.gain_db,
+        pan=part.pan,
+        reverb_send=part.reverb_send,
+        effects=tuple(part.effects),
+    )

@@ -16,7 +16,15 @@ import numpy as np
 
 from tunesmith.music.compose.bass import bass_line
 from tunesmith.music.compose.grooves import drum_parts
-from tunesmith.music.compose.parts import Motif, comp_part, counter_part, melody_part, voicings_for
+from tunesmith.music.compose.parts import (
+    Motif,
+    comp_part,
+    counter_part,
+    empty_track,
+    melody_part,
+    part_register,
+    voicings_for,
+)
 from tunesmith.music.score import Note, Score, Section, Track
 from tunesmith.music.style.model import InstrumentPart, Style
 from tunesmith.music.theory.meter import swing_position
@@ -79,11 +87,6 @@ def unique_names(parts: list[InstrumentPart]) -> list[str]:
         seen[part.name] = seen.get(part.name, 0) + 1
         out.append(part.name if seen[part.name] == 1 else f"{part.name}_{seen[part.name]}")
     return out
-
-
-def _shift(register: tuple[int, int], semitones: int) -> tuple[int, int]:
-    low, high = max(21, register[0] + semitones), min(108, register[1] + semitones)
-    return (low, low + 12) if high - low < 12 else (low, high)
 
 
 def _groove_for(style: Style, kind: str) -> str:
@@ -165,21 +168,8 @@ def arrange(
     motifs: dict[str, Motif] = {}
     tracks: list[Track] = []
     for i, part in enumerate(parts):
-        register = (
-            part.register
-            if part.role in ("bass", "drums", "percussion")
-            else _shift(part.register, style.register_shift)
-        )
-        track = Track(
-            name=names[i],
-            role=part.role,
-            group=part.group,
-            program=part.program,
-            gain_db=part.gain_db,
-            pan=part.pan,
-            reverb_send=part.reverb_send,
-            effects=tuple(part.effects),
-        )
+        register = part_register(part, style.register_shift)
+        track = empty_track(part, names[i])
         active = actives[i]
         if part.role == "drums":
             if not has_kit or all(g == "none" for g in section_grooves):
