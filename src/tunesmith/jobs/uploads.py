@@ -20,7 +20,13 @@ from tunesmith.jobs.context import Services
 from tunesmith.jobs.runner import after_finish
 from tunesmith.music.analyze.key import estimate_key
 from tunesmith.music.analyze.tempo import estimate_tempo
-from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, AudioBuffer, decode_audio, encode_mp3, encode_wav
+from tunesmith.music.audio import (
+    DEFAULT_SAMPLE_RATE_HZ,
+    AudioBuffer,
+    decode_audio,
+    encode_mp3,
+    encode_wav,
+)
 from tunesmith.music.bundle import MIX_MP3, MIX_WAV
 from tunesmith.store.repos import ApiKey, Clip, NewClip, Task, new_id
 from tunesmith.webhooks.net import BlockedTarget, TooLarge, fetch
@@ -78,6 +84,27 @@ def _own_file(services: Services, rest: str) -> bytes:
     return services.blobs.get(key)
 
 
+def decode_upload(
+    data: bytes, name: str, *, max_duration_s: float, min_duration_s: float, field: str
+) -> AudioBuffer:
+    """Decode uploaded bytes within the contract's length rule (API.md §12), naming ``field``.
+
+    The limit is checked before decoding where the header declares a length, and decoding stops
+    as soon as it passes the limit, so a header claiming hours or a decompression-bomb FLAC costs
+    at most ``max_duration_s`` of samples. Too long, too short or not audio: InvalidParameter with
+    the contract's message.
+    """
+    try:
+        audio = decode_audio(data, filename_hint=name, max_duration_s=max_duration_s)
+    except InvalidParameter as exc:  # AudioTooLong included: the same message, this field
+        raise InvalidParameter(exc.message, field=field) from exc
+    if audio.duration_s < min_duration_s:
+        raise InvalidParameter(
+            f"The audio duration should be more than {min_duration_s:g} seconds.", field=field
+        )
+    return audio
+
+
 def _analysis(audio: AudioBuffer) -> tuple[float | None, str | None]:
     """Estimated tempo (BPM, 2 decimals) and key name of an upload; None where analysis fails."""
     tempo: float | None = None
@@ -108,18 +135,14 @@ def upload(services: Services, key: ApiKey, req: UploadRequest) -> tuple[Clip, T
         assert req.url is not None
         data = _fetch(services, req.url)
         name = posixpath.basename(unquote(urlsplit(req.url).path))
-    audio = decode_audio(data, filename_hint=name)
+    audio = decode_upload(
+        data,
+        name,
+        max_duration_s=cfg.max_duration_s,
+        min_duration_s=cfg.min_duration_s,
+        field="file" if req.file_bytes is not None else "url",
+    )
     duration_s = audio.duration_s
-    if duration_s > cfg.max_duration_s:
-        raise InvalidParameter(
-            f"The audio duration should be less than {cfg.max_duration_s:g} seconds.",
-            field="file" if req.file_bytes is not None else "url",
-        )
-    if duration_s < cfg.min_duration_s:
-        raise InvalidParameter(
-            f"The audio duration should be more than {cfg.min_duration_s:g} seconds.",
-            field="file" if req.file_bytes is not None else "url",
-        )
     tempo, musical_key = _analysis(audio)
     mix = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
     clip_id = new_id()

@@ -171,14 +171,38 @@ def encode_mp3(audio: AudioBuffer, *, bitrate_kbps: int = 192) -> bytes:
     return buffer.getvalue()
 
 
-def decode_audio(data: bytes, *, filename_hint: str = "") -> AudioBuffer:
+class AudioTooLong(InvalidParameter):
+    """The audio lasts longer than the caller's ``max_duration_s`` (by its header, or found while
+    decoding with a cap). Carries the contract's message; ``field`` is ``"file"`` — callers that
+    read a URL re-raise with their own field."""
+
+    def __init__(self, max_duration_s: float, *, field: str = "file") -> None:
+        super().__init__(f"The audio duration should be less than {max_duration_s:g} seconds.", field=field)
+        self.max_duration_s = max_duration_s
+
+
+_UNKNOWN_FRAMES = 2**62
+"""libsndfile reports ``frames`` near ``2**63`` when a stream does not declare its length (a FLAC
+written to a pipe); such a count is no evidence of length, so decoding with a cap decides."""
+
+_BLOCK_FRAMES = 65_536
+
+
+def decode_audio(data: bytes, *, filename_hint: str = "", max_duration_s: float | None = None) -> AudioBuffer:
     """Decode any common audio format (MP3, WAV, FLAC, OGG, M4A …) to an :class:`AudioBuffer`.
 
     Raises :class:`InvalidParameter` with the contract's decode message when the bytes are not
     audio. The native rate and channel count are kept.
+
+    With ``max_duration_s`` (seconds), a stream whose header declares more is refused before any
+    sample is decoded, and decoding stops as soon as it passes the limit (a small FLAC of hours of
+    silence never becomes gigabytes of float32): :class:`AudioTooLong`. Memory stays bounded by
+    the limit, whatever the header claims.
     """
     if not data:
         raise InvalidParameter(DECODE_ERROR, field="file")
+    if max_duration_s is not None:
+        return _decode_capped(data, filename_hint, max_duration_s)
     try:
         samples, rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
         if samples.shape[0] > 0:
@@ -188,7 +212,61 @@ def decode_audio(data: bytes, *, filename_hint: str = "") -> AudioBuffer:
     return _decode_with_ffmpeg(data, filename_hint)
 
 
-def _decode_with_ffmpeg(data: bytes, filename_hint: str) -> AudioBuffer:
+def _declared_wav_duration_s(data: bytes) -> float | None:
+    """The duration a RIFF/WAVE header declares (its ``data`` chunk size over the frame size), or
+    None when it declares none (not a WAV, or a streamed size of 0 or 0xFFFFFFFF). libsndfile
+    quietly trims a longer claim to the bytes present; a cap must see the claim itself."""
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        return None
+    position = 12
+    block_align = rate = 0
+    while position + 8 <= len(data):
+        chunk = data[position : position + 4]
+        size = int.from_bytes(data[position + 4 : position + 8], "little")
+        if chunk == b"fmt " and position + 24 <= len(data):
+            rate = int.from_bytes(data[position + 12 : position + 16], "little")
+            block_align = int.from_bytes(data[position + 20 : position + 22], "little")
+        elif chunk == b"data":
+            if size in (0, 0xFFFFFFFF) or block_align <= 0 or rate <= 0:
+                return None
+            return size / block_align / rate
+        position += 8 + size + (size & 1)
+    return None
+
+
+def _decode_capped(data: bytes, filename_hint: str, max_duration_s: float) -> AudioBuffer:
+    declared_s = _declared_wav_duration_s(data)
+    if declared_s is not None and declared_s > max_duration_s:
+        raise AudioTooLong(max_duration_s)
+    try:
+        with sf.SoundFile(io.BytesIO(data)) as stream:
+            rate = int(stream.samplerate)
+            max_frames = int(np.ceil(max_duration_s * rate))
+            if max_frames < stream.frames < _UNKNOWN_FRAMES:
+                raise AudioTooLong(max_duration_s)
+            blocks: list[Samples] = []
+            total = 0
+            while True:
+                block = stream.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                if block.shape[0] == 0:
+                    break
+                total += block.shape[0]
+                if total > max_frames:
+                    raise AudioTooLong(max_duration_s)
+                blocks.append(block)
+        if total > 0:
+            return AudioBuffer(np.ascontiguousarray(np.concatenate(blocks).T), rate)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
+        pass
+    audio = _decode_with_ffmpeg(data, filename_hint, max_duration_s=max_duration_s)
+    if audio.frames > int(np.ceil(max_duration_s * audio.sample_rate_hz)):
+        raise AudioTooLong(max_duration_s)
+    return audio
+
+
+def _decode_with_ffmpeg(
+    data: bytes, filename_hint: str, *, max_duration_s: float | None = None
+) -> AudioBuffer:
     ffmpeg = shutil.which("ffmpeg")
     if not ffmpeg:
         raise InvalidParameter(DECODE_ERROR, field="file")
@@ -205,6 +283,8 @@ def _decode_with_ffmpeg(data: bytes, filename_hint: str) -> AudioBuffer:
                 "-i",
                 source.name,
                 "-vn",
+                # with a cap, decode a little past it (enough to tell "too long"), never more
+                *(["-t", f"{max_duration_s + 1.0:g}"] if max_duration_s is not None else []),
                 "-f",
                 "wav",
                 "-acodec",
