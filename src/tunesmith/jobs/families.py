@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from tunesmith.engines.base import EngineResult, SongFacts
 from tunesmith.errors import InvalidParameter
 from tunesmith.jobs.context import Services
@@ -30,7 +32,11 @@ from tunesmith.jobs.edits import edit_clip
 from tunesmith.jobs.service import check_queue
 from tunesmith.jobs.views import clip_view
 from tunesmith.music import bundle
+from tunesmith.music.audio import AudioBuffer
+from tunesmith.music.edit import render_edit
+from tunesmith.music.produce import sung_lyrics
 from tunesmith.music.progress import Progress
+from tunesmith.music.score import Score
 from tunesmith.settings import Settings
 from tunesmith.store.repos import ApiKey, Clip, NewClip, Task, iso_ms, new_id
 
@@ -212,6 +218,31 @@ def edit_request(
     }
     if window is not None:
         request["infill_start_s"], request["infill_end_s"] = window
+    return request
+
+
+def swap_vocals_request(
+    stored: dict[str, Any],
+    source: Clip,
+    lyrics: str | None,
+    sound: str | None,
+    title: str | None,
+    field_name: str,
+) -> dict[str, Any]:
+    """The request of a vocal swap (riffusion and producer ``swap_music_vocals``): ``op``
+    ``swap_vocals`` (the source's melody re-sung by the voice ``sound`` names; new words on it if
+    ``lyrics``) when the source sings; ``add_vocals`` (a new vocal for ``lyrics``) when it does not.
+    ``The clip has no vocals.`` when it does not sing and no lyrics are given."""
+    if not has_vocals(source):
+        if lyrics is None:
+            raise InvalidParameter(NO_VOCALS, field=field_name)
+        return edit_request(
+            stored, "add_vocals", source, title=title, lyrics=lyrics, vocal_gender=voice_gender(sound)
+        )
+    request = edit_request(
+        stored, "add_vocals", source, title=title, lyrics=lyrics, vocal_gender=voice_gender(sound)
+    )
+    request["op"] = "swap_vocals"
     return request
 
 
@@ -476,6 +507,8 @@ NURO_THEMES = [
 ]  # fmt: skip
 NURO_MIN_RENDER_S = 10.0
 """Shortest nuro render (the composer's minimum song length); v1.0 allows 1..60 s."""
+NURO_SEGMENT_COMPOSE_S = 90.0
+"""Length of the composition v2.0 segments are arranged from (long enough for every section kind)."""
 NURO_SEGMENT_NAMES = ["intro", "verse", "chorus", "bridge", "inst", "outro"]
 _NURO_TAGS = {"inst": "Instrumental", "pre-chorus": "Pre-Chorus"}
 
@@ -572,6 +605,7 @@ def submit_nuro(services: Services, key: ApiKey, req: NuroRequest) -> Task:
             "theme": list(req.theme),
             "version": req.version,
             "segments": list(req.segments),
+            "duration": duration,
         }
         task_type, clip_lyrics = "nuro_bgm", INSTRUMENTAL
     request["nuro"] = facts
@@ -740,13 +774,10 @@ def submit_riffusion(services: Services, key: ApiKey, req: RiffusionRequest) -> 
     elif plain == "swap_music_sound":
         request = edit_request(req.stored, "add_instrumental", source, tags=req.sound, title=req.title)
     else:  # swap_music_vocals
-        if lyrics is None and not has_vocals(source):
-            raise InvalidParameter(NO_VOCALS, field="continue_clip_id")
-        request = edit_request(
-            req.stored, "add_vocals", source, title=req.title, lyrics=lyrics or source.lyrics,
-            vocal_gender=voice_gender(req.sound),
-        )  # fmt: skip
+        request = swap_vocals_request(req.stored, source, lyrics, req.sound, req.title, "continue_clip_id")
     check_queue(services)
+    if plain == "swap_music_vocals":
+        common["quality"] = source.quality  # the kept accompaniment renders as the source's did
     return submit_job(
         services,
         key,
@@ -790,7 +821,9 @@ class StudioRequest:
 
 def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
     """2 songs of the model's length (32 or 130 s); 15 or 30 credits. ``generate`` writes the lyrics
-    from ``prompt``; ``continuation`` returns the source followed by new material."""
+    from ``prompt``; ``continuation`` returns the source followed by new material (of the model's
+    length); ``precede`` returns new material (the model's length, in whole bars) ending where the
+    source begins, then the source."""
     from tunesmith.errors import Forbidden
     from tunesmith.jobs.service import LYRICS_FORMAT, lyrics_format_ok
     from tunesmith.music.style.upsample import upsample_tags
@@ -841,6 +874,34 @@ def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
         )
     assert req.song_id is not None
     source = source_clip(services, key, req.song_id, "config.source.song_id")
+    if req.mode == "precede":
+        instrumental = req.lyrics_type == "instrumental"
+        request = {
+            "_sent": req.stored,
+            "op": "precede",
+            "source_clip_id": source.id,
+            "title": None,
+            "tags": tags,
+            "negative_tags": req.negative_prompt,
+            "lyrics": req.lyrics if req.lyrics_type == "user" else None,
+            "brief": req.prompt if req.lyrics_type == "generate" else None,
+            "make_instrumental": instrumental,
+            "duration": length_s,
+        }
+        check_queue(services)
+        return submit_job(
+            services,
+            key,
+            FamilyJob(
+                task_type="studio_precede",
+                clip_task_type="studio_precede",
+                request=request,
+                title=source.title,
+                tags=tags,
+                source=source,
+                **common,  # type: ignore[arg-type]
+            ),
+        )
     request = edit_request(
         req.stored,
         "extend",
@@ -1012,12 +1073,8 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
     elif tt == "swap_music_sound":
         request = edit_request(req.stored, "add_instrumental", source, tags=req.sound, title=req.title)
     else:  # swap_music_vocals
-        if lyrics is None and not has_vocals(source):
-            raise InvalidParameter(NO_VOCALS, field=req.clip_field)
-        request = edit_request(
-            req.stored, "add_vocals", source, title=req.title, lyrics=lyrics or source.lyrics,
-            vocal_gender=voice_gender(req.sound),
-        )  # fmt: skip
+        request = swap_vocals_request(req.stored, source, lyrics, req.sound, req.title, req.clip_field)
+        common["quality"] = source.quality  # the kept accompaniment renders as the source's did
     check_queue(services)
     keeps_style = tt in ("extend_music", "replace_music", "music_variation", "swap_music_vocals")
     return submit_job(
@@ -1196,15 +1253,190 @@ def download_poll(services: Services, task: Task, clips: list[Clip]) -> dict[str
     return {"code": 200, "status": status, "message": "success", "data": [item]}
 
 
+# ----- family-only operations: nuro segments, studio precede, voice swaps -------------------------
+
+
+def _source_of(services: Services, task: Task, clip: Clip) -> tuple[Clip, Score]:
+    """The task's source clip and its Score; when the Score cannot be had, ``clip`` fails with
+    ``Source audio could not be processed.`` (the runner keeps that message)."""
+    from tunesmith.jobs.edits import SOURCE_FAILED, source_score
+
+    source = services.store.get_clip(str(task.request["source_clip_id"]))
+    if source is None:
+        raise InvalidParameter("clip not found.", field="continue_clip_id")
+    try:
+        return source, source_score(services, source)
+    except Exception:
+        services.store.finish_clip(clip.id, state="failed", error_message=SOURCE_FAILED)
+        raise
+
+
+def _facts_of(score: Score, title: str, tags: str) -> SongFacts:
+    return SongFacts(
+        title=title,
+        tags=tags,
+        lyrics=sung_lyrics(score),
+        duration_s=round(score.duration_s, 2),
+        tempo_bpm=round(score.tempo_bpm, 2),
+        key=score.key.name,
+        time_signature=score.time_signature,
+    )
+
+
+def _fade_cut(audio: AudioBuffer, frames: int, fade_s: float) -> AudioBuffer:
+    """The first ``frames`` frames of ``audio`` with a raised-cosine fade-out over ``fade_s``."""
+    out = np.array(audio.to_stereo().with_frames(frames).samples, dtype=np.float32, copy=True)
+    n = min(frames, max(1, round(fade_s * audio.sample_rate_hz)))
+    ramp = np.cos(0.5 * np.pi * (np.arange(n, dtype=np.float64) + 0.5) / n) ** 2
+    out[:, frames - n :] *= ramp.astype(np.float32)
+    return AudioBuffer(out, audio.sample_rate_hz)
+
+
+def nuro_bgm_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """A nuro bgm clip. With v2.0 ``segments``: a composition arranged so its sections are exactly
+    the segments (:func:`~tunesmith.music.edit.segments.arrange_segments`). A v1.0 duration under
+    the composer's 10 s minimum: a 10 s song cut to the duration with a short fade-out. Otherwise
+    the engine's create."""
+    from dataclasses import replace as dc_replace
+
+    from tunesmith.jobs.handlers import create_clip
+    from tunesmith.jobs.runner import spec_for
+    from tunesmith.music.compose import compose
+    from tunesmith.music.edit.common import retime
+    from tunesmith.music.edit.segments import arrange_segments
+    from tunesmith.music.produce import render_score
+    from tunesmith.music.style.tags import resolve_style
+
+    facts = task.request.get("nuro", {})
+    segments = [(str(s["name"]), float(s["duration"])) for s in facts.get("segments") or []]
+    wanted = facts.get("duration")
+    short = not segments and wanted is not None and float(wanted) < NURO_MIN_RENDER_S
+    if not segments and not short:
+        return create_clip(services, task, clip, progress)
+    spec = spec_for(task, clip)
+    progress("compose", 0, 1)
+    style = resolve_style(spec.tags, spec.negative_tags)
+    video = services.settings.engine.video
+    if segments:
+        total = sum(d for _, d in segments)
+        # a long composition holds every section kind; only the arranged segments are rendered
+        full = compose(dc_replace(spec, duration_s=max(total, NURO_SEGMENT_COMPOSE_S)), style)
+        score = arrange_segments(full, segments)
+        produced = render_edit(score, quality=clip.quality, with_video=video, progress=progress)
+    else:
+        score = compose(dc_replace(spec, duration_s=NURO_MIN_RENDER_S), style)
+        rendered = render_score(score, quality=clip.quality, progress=progress)
+        duration = float(wanted)
+        frames = round(duration * rendered.master.sample_rate_hz)
+        fade = min(0.5, duration / 4)
+        master = _fade_cut(rendered.master, frames, fade)
+        stems = {g: _fade_cut(a, frames, fade) for g, a in rendered.stems.items()}
+        score = retime(score, list(score.tempo_map), duration)
+        produced = render_edit(score, master=master, stems=stems, quality=clip.quality, with_video=video)
+    return EngineResult(
+        bundle=produced.bundle, facts=_facts_of(produced.score, produced.score.title, clip.tags)
+    )
+
+
+def studio_precede_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """A studio ``precede`` song: a lead-in composed to end where the source begins (same tempo,
+    key, meter and voice; :func:`~tunesmith.music.edit.precede.precede`), then the source's own
+    audio, joined click-free on the bar line."""
+    from tunesmith.jobs.edits import source_mix, source_stems
+    from tunesmith.music.edit import concat, join_audio
+    from tunesmith.music.edit.precede import precede
+    from tunesmith.music.lyrics.describe import read_description
+    from tunesmith.music.lyrics.write import write_lyrics
+    from tunesmith.music.produce import package_song, render_score
+    from tunesmith.music.score import STEM_GROUPS
+
+    req = task.request
+    source_clip, source = _source_of(services, task, clip)
+    seed = int(clip.seed or 0)
+    lyrics = req.get("lyrics")
+    if lyrics is None and req.get("brief") and not req.get("make_instrumental"):
+        written = write_lyrics(
+            read_description(str(req["brief"])), duration_s=req.get("duration"), seed=seed,
+            vocal_gender=source.vocal_gender,
+        )  # fmt: skip
+        lyrics = written.lyrics_text
+    lead = precede(
+        source,
+        duration_s=float(req["duration"]),
+        seed=seed,
+        lyrics=lyrics,
+        tags=req.get("tags"),
+        negative_tags=str(req.get("negative_tags") or ""),
+        instrumental=bool(req.get("make_instrumental")),
+        quality=clip.quality,
+    )
+    rendered = render_score(lead, quality=clip.quality, progress=progress)
+    mix = source_mix(services, source_clip)
+    cut = lead.duration_s
+    master = join_audio([(rendered.master, cut), (mix, None)])
+    source_parts = source_stems(services, source_clip)
+    stems = {}
+    for group in STEM_GROUPS:
+        if group not in rendered.stems and group not in source_parts:
+            continue
+        pieces = []
+        for part, frames in (
+            (rendered.stems.get(group), rendered.master.frames),
+            (source_parts.get(group), mix.frames),
+        ):
+            audio = (
+                part
+                if part is not None
+                else AudioBuffer(np.zeros((2, frames), dtype=np.float32), mix.sample_rate_hz)
+            )
+            pieces.append(audio.to_stereo().with_frames(frames))
+        stems[group] = join_audio([(pieces[0], cut), (pieces[1], None)])
+    score = concat([(lead, cut), (source, None)])
+    frames = round(score.duration_s * master.sample_rate_hz)
+    master = master.with_frames(frames)
+    stems = {g: a.with_frames(frames) for g, a in stems.items()}
+    progress("encode", 0, 1)
+    files = package_song(score, master, stems, with_video=services.settings.engine.video)
+    return EngineResult(bundle=files, facts=_facts_of(score, source_clip.title, clip.tags))
+
+
+def swap_vocals_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """A voice swap: the source's vocal melody (pitches and rhythm, words unless new ``lyrics``)
+    re-sung by another voice (:func:`~tunesmith.music.edit.swap.swap_voice`); the accompaniment
+    tracks are the source's, note for note, so their stems render the same. A source that sings
+    nothing gets a new vocal for the given lyrics (add_vocals)."""
+    from tunesmith.music.edit.swap import swap_voice
+
+    if task.request.get("op") != "swap_vocals":
+        return edit_clip(services, task, clip, progress)
+    req = task.request
+    source_clip, source = _source_of(services, task, clip)
+    progress("arrange", 0, 1)
+    lyrics = req.get("lyrics")
+    score = swap_voice(
+        source,
+        seed=int(clip.seed or 0),
+        vocal_gender=req.get("vocal_gender"),
+        lyrics=str(lyrics) if lyrics and str(lyrics).strip() else None,
+    )
+    produced = render_edit(
+        score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
+    )
+    title = req.get("title") if req.get("title") is not None else source_clip.title
+    return EngineResult(bundle=produced.bundle, facts=_facts_of(produced.score, str(title or ""), clip.tags))
+
+
 FAMILY_HANDLERS = {
     "replace_music": edit_clip,
     "replace_upload_music": edit_clip,
     "swap_music_sound": edit_clip,
     "swap_upload_music_sound": edit_clip,
-    "swap_music_vocals": edit_clip,
-    "swap_upload_music_vocals": edit_clip,
+    "swap_music_vocals": swap_vocals_clip,
+    "swap_upload_music_vocals": swap_vocals_clip,
     "music_variation": edit_clip,
     "studio_continuation": edit_clip,
+    "studio_precede": studio_precede_clip,
+    "nuro_bgm": nuro_bgm_clip,
     "producer_download": download_clip,
 }
 """Family-only task types → handlers, registered in :data:`tunesmith.jobs.handlers.HANDLERS`

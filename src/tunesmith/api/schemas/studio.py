@@ -57,11 +57,6 @@ def parse_studio(data: dict[str, Any]) -> StudioRequest:
         raise InvalidParameter("The 'lyrics' field is required.", field="lyrics")
     if mode != "regular" and not song_id:
         raise InvalidParameter("The 'song_id' field is required.", field="config.source.song_id")
-    if mode == "precede":
-        raise InvalidParameter(
-            "The 'mode' field is invalid. The value should be 'regular' or 'continuation'.",
-            field="config.mode",
-        )
     return StudioRequest(
         prompt=prompt,
         lyrics_type=lyrics_type,
