@@ -4,6 +4,12 @@ Loopback, private (RFC 1918, ``fc00::/7``), link-local, CGNAT ``100.64.0.0/10``,
 multicast and reserved addresses are refused unless allowed; host names are resolved and every
 address checked; the connection is pinned to the checked address (Host header and TLS SNI keep the
 name). Redirects are followed by hand (each hop checked) only where the caller asks.
+
+Each hop's host is resolved exactly once, through a :data:`Resolver` (the port; the system's
+``getaddrinfo`` is the real adapter), every address it returns is checked, and the request is sent
+to the checked address itself, so a DNS answer that changes between check and connect (rebinding)
+cannot redirect the connection. IPv4 addresses embedded in IPv6 (mapped, NAT64, 6to4, Teredo) are
+judged by the IPv4 address they carry.
 """
 
 from __future__ import annotations
@@ -11,11 +17,20 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
 
 _CGNAT = ipaddress.ip_network("100.64.0.0/10")
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+Resolver = Callable[[str, int], list[str]]
+"""``(host, port) -> addresses`` (textual IPs, IPv6 without brackets). Raises OSError when the
+name does not resolve."""
 
 
 class BlockedTarget(Exception):
@@ -26,9 +41,28 @@ class TooLarge(Exception):
     """The body exceeded the byte limit while streaming."""
 
 
-def is_forbidden_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def is_forbidden_address(ip: IPAddress) -> bool:
+    """True for every address the network rule refuses (API.md §12): loopback, private,
+    link-local, CGNAT, unspecified, multicast, reserved or otherwise not global — including an
+    IPv6 address that carries such an IPv4 address."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None and is_forbidden_address(embedded):
+            return True
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
     return bool(
         ip.is_loopback
         or ip.is_private
@@ -41,19 +75,40 @@ def is_forbidden_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> b
     )
 
 
-def resolve(host: str, port: int, *, allow_private: bool) -> str:
-    """The first address of ``host`` if every address passes the rule; BlockedTarget otherwise."""
+def system_resolver(host: str, port: int) -> list[str]:
+    """The real :data:`Resolver`: every address ``getaddrinfo`` gives for a TCP connection."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:
+        raise OSError(f"cannot encode {host}") from exc
+    return [str(info[4][0]) for info in infos]
+
+
+def resolve(
+    host: str,
+    port: int,
+    *,
+    allow_private: bool,
+    allowed_networks: Sequence[Network] = (),
+    resolver: Resolver = system_resolver,
+) -> str:
+    """Resolve ``host`` once; the first address if every address passes the rule (or lies in
+    ``allowed_networks``, the operator's allow-list); BlockedTarget otherwise."""
+    try:
+        addresses = resolver(host, port)
     except (socket.gaierror, UnicodeError, OSError) as exc:
         raise BlockedTarget(f"cannot resolve {host}") from exc
-    addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         raise BlockedTarget(f"cannot resolve {host}")
-    if not allow_private:
-        for address in addresses:
-            if is_forbidden_address(ipaddress.ip_address(address.split("%", 1)[0])):
-                raise BlockedTarget(f"{host} resolves to a non-public address")
+    for address in addresses:
+        try:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+        except ValueError as exc:
+            raise BlockedTarget(f"{host} resolves to a malformed address") from exc
+        if allow_private or any(ip in network for network in allowed_networks):
+            continue
+        if is_forbidden_address(ip):
+            raise BlockedTarget(f"{host} resolves to a non-public address")
     return addresses[0]
 
 
@@ -68,9 +123,13 @@ def check_url(url: str) -> httpx.URL:
     return parsed
 
 
-def _pinned(url: httpx.URL, *, allow_private: bool) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
+def _pinned(
+    url: httpx.URL, *, allow_private: bool, allowed_networks: Sequence[Network], resolver: Resolver
+) -> tuple[httpx.URL, dict[str, str], dict[str, str]]:
     port = url.port or (443 if url.scheme == "https" else 80)
-    ip = resolve(url.host, port, allow_private=allow_private)
+    ip = resolve(
+        url.host, port, allow_private=allow_private, allowed_networks=allowed_networks, resolver=resolver
+    )
     host_header = url.host if url.port is None else f"{url.host}:{url.port}"
     extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
     return url.copy_with(host=ip), {"Host": host_header}, extensions
@@ -91,6 +150,8 @@ def fetch(
     connect_timeout_s: float,
     total_timeout_s: float,
     max_redirects: int = 5,
+    allowed_networks: Sequence[Network] = (),
+    resolver: Resolver = system_resolver,
 ) -> Fetched:
     """GET ``url`` following up to ``max_redirects`` checked redirects; the body is capped at
     ``max_bytes`` while streaming (TooLarge). Non-2xx answers raise BlockedTarget; network errors
@@ -100,7 +161,9 @@ def fetch(
     timeout = httpx.Timeout(total_timeout_s, connect=connect_timeout_s)
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for _ in range(max_redirects + 1):
-            target, headers, extensions = _pinned(current, allow_private=allow_private)
+            target, headers, extensions = _pinned(
+                current, allow_private=allow_private, allowed_networks=allowed_networks, resolver=resolver
+            )
             request = client.build_request("GET", target, headers=headers, extensions=extensions)
             response = client.send(request, stream=True)
             try:
@@ -128,10 +191,22 @@ def fetch(
     raise BlockedTarget("too many redirects")
 
 
-def post(url: str, *, body: bytes, headers: dict[str, str], allow_private: bool, timeout_s: float) -> int:
-    """POST once without following redirects; returns the status code (BlockedTarget if refused)."""
+def post(
+    url: str,
+    *,
+    body: bytes,
+    headers: dict[str, str],
+    allow_private: bool,
+    timeout_s: float,
+    allowed_networks: Sequence[Network] = (),
+    resolver: Resolver = system_resolver,
+) -> int:
+    """POST once without following redirects (a 3xx is returned as is, and the caller counts it
+    as a failure); returns the status code (BlockedTarget if refused)."""
     parsed = check_url(url)
-    target, host, extensions = _pinned(parsed, allow_private=allow_private)
+    target, host, extensions = _pinned(
+        parsed, allow_private=allow_private, allowed_networks=allowed_networks, resolver=resolver
+    )
     with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
         request = client.build_request(
             "POST", target, content=body, headers={**headers, **host}, extensions=extensions
