@@ -1,8 +1,10 @@
 """The BlobStore port and its local-directory adapter.
 
 Keys are ``/``-separated relative paths such as ``clips/<clip_id>/mix.mp3``. A key never contains
-``..`` or starts with ``/`` (checked). Writes are atomic (temp file + rename), so a reader never
-sees half a file and re-running a task overwrites safely.
+``..``, ``.``, empty segments, backslashes, NUL or other control characters, and never starts with
+``/`` (checked: such a key is NotFound, so no key names a path outside the store). Writes are
+atomic (temp file + rename), so a reader never sees half a file and re-running a task overwrites
+safely.
 """
 
 from __future__ import annotations
@@ -49,7 +51,13 @@ class BlobStore(Protocol):
 def check_key(key: str) -> str:
     """``key`` if it is a safe relative key, else NotFound (never a path outside the store)."""
     parts = key.split("/")
-    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts) or "\\" in key:
+    if (
+        not key
+        or key.startswith("/")
+        or any(p in ("", ".", "..") for p in parts)
+        or "\\" in key
+        or any(ord(c) < 0x20 or c == "\x7f" for c in key)
+    ):
         raise NotFound("Not Found.")
     return key
 

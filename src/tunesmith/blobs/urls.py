@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 
 from tunesmith.music import bundle
@@ -33,6 +34,15 @@ CONTENT_TYPES: dict[str, str] = {
     ".mid": "audio/midi",
     ".json": "application/json",
 }
+
+
+CLIP_ID_PATTERN = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""A clip id as the server makes them: a lowercase hyphenated UUID (API.md §1 "Values")."""
+
+
+def is_clip_id(value: str) -> bool:
+    """True for a well-formed clip id; anything else (``..``, encoded slashes, NUL …) is unknown."""
+    return CLIP_ID_PATTERN.fullmatch(value) is not None
 
 
 def blob_key(clip_id: str, bundle_name: str) -> str:

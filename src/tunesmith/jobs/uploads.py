@@ -73,10 +73,10 @@ def _fetch(services: Services, url: str) -> bytes:
 
 
 def _own_file(services: Services, rest: str) -> bytes:
-    from tunesmith.blobs.urls import WIRE_FILES
+    from tunesmith.blobs.urls import WIRE_FILES, is_clip_id
 
     parts = rest.split("?", 1)[0].split("/")
-    if len(parts) != 2 or parts[1] not in WIRE_FILES:
+    if len(parts) != 2 or parts[1] not in WIRE_FILES or not is_clip_id(parts[0]):
         raise InvalidParameter(NOT_ACCESSIBLE, field="url")
     key = f"clips/{parts[0]}/{WIRE_FILES[parts[1]]}"
     if not services.blobs.exists(key):

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from tunesmith import __version__
 from tunesmith.api.deps import ServicesDep
-from tunesmith.blobs.urls import CONTENT_TYPES, WIRE_FILES, blob_key, verify
+from tunesmith.blobs.urls import CONTENT_TYPES, WIRE_FILES, blob_key, is_clip_id, verify
 from tunesmith.errors import NotFound, Unauthorized
 from tunesmith.jobs.files import M4A, ensure_m4a, remote_file_url
 
@@ -63,8 +63,8 @@ async def file(clip_id: str, name: str, request: Request, services: ServicesDep)
     """A clip file (no auth: the UUID is the capability). Supports HEAD and Range. ``audio.m4a``
     is transcoded from the mix on first request. With S3-compatible blobs (``blobs.url``) the
     answer is a 307 redirect to a presigned URL of the object."""
-    if name not in WIRE_FILES and name != M4A_NAME:
-        raise NotFound("Not Found.")
+    if (name not in WIRE_FILES and name != M4A_NAME) or not is_clip_id(clip_id):
+        raise NotFound("Not Found.")  # a malformed id (``..``, ``%2e%2e``, NUL …) counts as unknown
     settings = services.settings
     if settings.files.signed_url_ttl_s and not verify(
         request.url.path,
