@@ -63,9 +63,11 @@ def file_url(base_url: str, clip_id: str, name: str, *, ttl_s: int | None = None
 
 
 def verify(path: str, exp: str | None, sig: str | None, secret: str) -> bool:
-    """True when ``exp`` is in the future and ``sig`` matches."""
-    if not exp or not sig or not exp.isdigit():
+    """True when ``exp`` is in the future and ``sig`` matches (compared in constant time, as bytes,
+    so any text a client sends is a plain mismatch, never an error)."""
+    if not exp or not sig or not (exp.isascii() and exp.isdigit()):
         return False
     if int(exp) < time.time():
         return False
-    return hmac.compare_digest(_sign(path, int(exp), secret), sig)
+    expected = _sign(path, int(exp), secret).encode("ascii")
+    return hmac.compare_digest(expected, sig.encode("utf-8", "replace"))
