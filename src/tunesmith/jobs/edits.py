@@ -336,20 +336,27 @@ class UploadEditRequest:
 
 
 def _upload_audio(services: Services, req: UploadEditRequest) -> tuple[bytes, str, AudioBuffer]:
-    """Fetch (or take) and decode the audio, checking size and duration (API.md §12)."""
+    return fetch_upload(services, url=req.url, file_bytes=req.file_bytes, filename=req.filename)
+
+
+def fetch_upload(
+    services: Services, *, url: str | None, file_bytes: bytes | None, filename: str
+) -> tuple[bytes, str, AudioBuffer]:
+    """Fetch ``url`` (or take ``file_bytes``) and decode the audio, checking size and duration
+    (API.md §12): ``(bytes, file name, audio)``."""
     from tunesmith.jobs.uploads import _fetch, too_large_message
 
     cfg = services.settings.uploads
-    if req.file_bytes is not None:
-        data, name = req.file_bytes, req.filename
+    if file_bytes is not None:
+        data, name = file_bytes, filename
         if len(data) > cfg.max_bytes:
             raise PayloadTooLarge(too_large_message(cfg.max_bytes))
     else:
-        assert req.url is not None
-        data = _fetch(services, req.url)
-        name = posixpath.basename(unquote(urlsplit(req.url).path))
+        assert url is not None
+        data = _fetch(services, url)
+        name = posixpath.basename(unquote(urlsplit(url).path))
     audio = decode_audio(data, filename_hint=name)
-    where = "file" if req.file_bytes is not None else "url"
+    where = "file" if file_bytes is not None else "url"
     if audio.duration_s > cfg.max_duration_s:
         raise InvalidParameter(
             f"The audio duration should be less than {cfg.max_duration_s:g} seconds.", field=where
@@ -376,6 +383,18 @@ def submit_upload_edit(services: Services, key: ApiKey, req: UploadEditRequest, 
 
         raise InsufficientCredits(INSUFFICIENT)
     check_queue(services)
+    source = store_upload(services, key, data=data, name=name, audio=audio, url=req.url)
+    extra = {"auto_concat": bool(op == "extend" and req.auto_concat)}
+    return _create_edit_task(
+        services, key, content, op, source, task_type=task_type, price_op=price_op, extra_request=extra
+    )
+
+
+def store_upload(
+    services: Services, key: ApiKey, *, data: bytes, name: str, audio: AudioBuffer, url: str | None
+) -> Clip:
+    """Store decoded upload audio as a succeeded ``upload`` clip of ``key`` (original bytes, mix
+    WAV and MP3), charged within the calling task's price (not separately)."""
     mix = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
     clip_id = new_id()
     ext = posixpath.splitext(name)[1].lower()[:8] or ".bin"
@@ -409,16 +428,13 @@ def submit_upload_edit(services: Services, key: ApiKey, req: UploadEditRequest, 
         time_signature=None,
         charge=0,
         upload={
-            "source_url": req.url,
+            "source_url": url,
             "filename": name,
             "size_bytes": len(data),
             "sha256": hashlib.sha256(data).hexdigest(),
         },
     )
-    extra = {"auto_concat": bool(op == "extend" and req.auto_concat)}
-    return _create_edit_task(
-        services, key, content, op, source, task_type=task_type, price_op=price_op, extra_request=extra
-    )
+    return source
 
 
 # ----- replace-section --------------------------------------------------------------------------

@@ -1,9 +1,12 @@
 """Persona endpoints (API.md §4.6 ``sonic/persona`` sync, §4.7 ``sonic/create-voice`` async).
 
 persona_music itself is a task type of ``sonic/create``; create-voice is polled at the sonic poll,
-whose body then carries a top-level ``persona_id``. Also ``sonic/mashup`` (§4.9)."""
+whose body then carries a top-level ``persona_id``. Also ``sonic/mashup`` (§4.9) and
+``sonic/sample`` (§4.8)."""
 
 from __future__ import annotations
+
+import contextlib
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -22,9 +25,10 @@ from tunesmith.api.schemas.personas import (
     parse_mashup,
     parse_persona,
 )
+from tunesmith.api.schemas.sample import SampleBody, parse_sample
 from tunesmith.api.schemas.sonic import Submitted
 from tunesmith.jobs.personas import create_persona, submit_create_voice
-from tunesmith.jobs.sample_mashup import submit_mashup
+from tunesmith.jobs.sample_mashup import submit_mashup, submit_sample
 
 router = APIRouter(tags=["sonic"])
 
@@ -74,4 +78,31 @@ async def mashup(request: Request, key: SubmitKey, services: ServicesDep) -> JSO
     the second's accompaniment, clip 1 the reverse. 10 credits."""
     req = parse_mashup(await read_json(request))
     task = await run_in_threadpool(submit_mashup, services, key, req)
+    return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
+
+
+_SAMPLE_FORM_NUMBERS = ("chop_sample_start_s", "chop_sample_end_s")
+
+
+@router.post(
+    "/api/v1/sonic/sample",
+    response_model=Submitted,
+    responses={**ERRORS, 413: ERRORS[400]},
+    openapi_extra=body_doc(SampleBody, multipart=True),
+    operation_id="sonic-sample",
+)
+async def sample(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
+    """A new song built around a chopped window (6–60 s) of a clip or uploaded audio: the chop is
+    cut on its beats, beat- and key-matched, and looped in the mix (audio_weight ≥ 0.7, default
+    0.85) or re-voiced. 2 clips, 14 credits."""
+    data, file_bytes, filename = await read_form_or_json(request, services)
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        data = {name: _form_value(name, value) for name, value in data.items()}
+        for name in _SAMPLE_FORM_NUMBERS:
+            value = data.get(name)
+            if isinstance(value, str):
+                with contextlib.suppress(ValueError):
+                    data[name] = float(value.strip())
+    req = parse_sample(data, file_bytes=file_bytes, filename=filename)
+    task = await run_in_threadpool(submit_sample, services, key, req)
     return JSONResponse({"code": 200, "message": "success", "task_id": task.id})
