@@ -1406,6 +1406,7 @@ def swap_vocals_clip(services: Services, task: Task, clip: Clip, progress: Progr
     tracks are the source's, note for note, so their stems render the same. A source that sings
     nothing gets a new vocal for the given lyrics (add_vocals)."""
     from tunesmith.music.edit.swap import swap_voice
+    from tunesmith.music.lyrics.sections import parse_lyrics
 
     if task.request.get("op") != "swap_vocals":
         return edit_clip(services, task, clip, progress)
@@ -1413,11 +1414,12 @@ def swap_vocals_clip(services: Services, task: Task, clip: Clip, progress: Progr
     source_clip, source = _source_of(services, task, clip)
     progress("arrange", 0, 1)
     lyrics = req.get("lyrics")
+    sung = lyrics is not None and any(not line.backing for line in parse_lyrics(str(lyrics)).lines)
     score = swap_voice(
         source,
         seed=int(clip.seed or 0),
         vocal_gender=req.get("vocal_gender"),
-        lyrics=str(lyrics) if lyrics and str(lyrics).strip() else None,
+        lyrics=str(lyrics) if sung else None,  # only backing lines: the source's words are kept
     )
     produced = render_edit(
         score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
