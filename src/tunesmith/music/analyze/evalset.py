@@ -8,6 +8,16 @@ Two families, both generated offline in well under a second per clip:
   kit) as :mod:`pretty_midi` and renders it through ``tinysoundfont`` with the FluidR3 GM
   SoundFont, so the analysis sees real instrument timbres.
 
+For the evaluation harness (``bench/eval_analysis.py``) two more families:
+
+- **real music nobody here wrote**: :func:`corpus_pieces` draws Bach chorales from the music21
+  corpus (it ships inside the music21 wheel, a ``dev`` dependency) at seeded random tempi,
+  transpositions and GM programs, with the reference key from music21's analysis;
+  :func:`corpus_notes` / :func:`render_corpus_piece` give their notes and audio;
+  :func:`package_midi_files` finds the MIDI files that ship inside installed packages.
+- **our own sung songs**: :func:`sung_mix` renders :data:`SUNG_CASES` with the engine, keeping
+  the true stems and the Score's word timeline.
+
 :func:`tempo_cases` and :func:`key_cases` list the standard evaluation sets used by
 ``tests/music/analyze`` and ``bench/bench_analysis.py``. Every random choice comes from a
 ``numpy.random.Generator`` seeded by the case, so the audio is identical on every run.
@@ -15,6 +25,7 @@ Two families, both generated offline in well under a second per clip:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -401,3 +412,220 @@ def key_cases() -> list[SongCase]:
             )
         )
     return cases
+
+
+# --------------------------------------------------------------------------------------------
+# Real music nobody on this project wrote: the music21 corpus (ships inside the music21 wheel, a
+# development dependency) and MIDI files that ship inside installed packages.
+
+CORPUS_PROGRAMS: tuple[int, ...] = (0, 0, 4, 19, 24, 46, 48, 52, 73)
+"""GM programs a corpus piece may be rendered with for tempo and key (piano twice as likely):
+acoustic and electric piano, church organ, nylon guitar, harp, strings, choir, flute."""
+
+
+@dataclass(frozen=True)
+class CorpusPiece:
+    """One rendering of a music21-corpus score: ``source`` its corpus path (``"bach/bwv66.6"``),
+    ``tempo_bpm`` the quarter-note tempo it is rendered at (constant; fermatas ignored),
+    ``transpose_st`` semitones it is shifted by, ``key`` the reference key (music21's
+    ``analyze('key')`` of the score, transposed), ``program`` the GM program, ``max_duration_s``
+    the rendered length cap (s)."""
+
+    source: str
+    tempo_bpm: float
+    transpose_st: int
+    key: Key
+    program: int
+    max_duration_s: float = 30.0
+
+    @property
+    def name(self) -> str:
+        return f"{self.source} @{self.tempo_bpm:.0f}bpm {self.transpose_st:+d}st p{self.program}"
+
+
+def _m21_score(source: str) -> Any:
+    from music21 import corpus
+
+    return corpus.parse(source)
+
+
+def corpus_sources(collection: str = "bach", *, chorales_only: bool = True) -> list[str]:
+    """Corpus paths of ``collection`` (``"bach"``: the 4-part chorales ``bach/bwv….mxl``), sorted."""
+    from music21 import corpus
+
+    out: list[str] = []
+    for path in corpus.getComposer(collection):
+        name = Path(str(path)).name
+        if chorales_only and not (name.startswith("bwv") and name.endswith(".mxl")):
+            continue
+        out.append(f"{collection}/{name.removesuffix('.mxl')}")
+    return sorted(out)
+
+
+def corpus_pieces(
+    count: int,
+    *,
+    seed: int = 0,
+    collection: str = "bach",
+    tempo_range_bpm: tuple[float, float] = (60.0, 160.0),
+    transpose_range_st: tuple[int, int] = (-5, 6),
+    max_duration_s: float = 30.0,
+) -> list[CorpusPiece]:
+    """``count`` distinct corpus pieces with seeded random tempi (uniform in
+    ``tempo_range_bpm``), transpositions (integers in ``transpose_range_st``, inclusive) and GM
+    programs (:data:`CORPUS_PROGRAMS`). Parsing the scores for their reference keys takes about
+    0.2 s each. Deterministic in ``seed``."""
+    rng = np.random.default_rng(seed)
+    sources = corpus_sources(collection)
+    chosen = [sources[int(i)] for i in rng.permutation(len(sources))[:count]]
+    pieces: list[CorpusPiece] = []
+    for source in chosen:
+        tempo = round(float(rng.uniform(*tempo_range_bpm)), 1)
+        shift = int(rng.integers(transpose_range_st[0], transpose_range_st[1] + 1))
+        program = int(CORPUS_PROGRAMS[int(rng.integers(0, len(CORPUS_PROGRAMS)))])
+        analysed = _m21_score(source).analyze("key")
+        mode = "minor" if str(analysed.mode) == "minor" else "major"
+        key = Key((int(analysed.tonic.pitchClass) + shift) % 12, mode)
+        pieces.append(CorpusPiece(source, tempo, shift, key, program, max_duration_s))
+    return pieces
+
+
+def corpus_notes(piece: CorpusPiece, *, part: int | None = None) -> list[tuple[int, float, float]]:
+    """Reference notes ``(midi_pitch, start_s, end_s)`` of ``piece`` at its tempo and
+    transposition, sorted; ties merged; notes starting after ``max_duration_s`` dropped and the
+    rest cut there. ``part`` selects one part (0 = soprano) for a monophonic line."""
+    score = _m21_score(piece.source)
+    if part is not None:
+        score = score.parts[part]
+    flat = score.stripTies().flatten()
+    beat_s = 60.0 / piece.tempo_bpm
+    notes: list[tuple[int, float, float]] = []
+    for element in flat.notes:
+        start_s = float(element.offset) * beat_s
+        length_s = float(element.duration.quarterLength) * beat_s
+        if start_s >= piece.max_duration_s or length_s <= 0:
+            continue
+        end_s = min(start_s + length_s, piece.max_duration_s)
+        for p in element.pitches:
+            pitch = round(float(p.ps)) + piece.transpose_st
+            if 0 <= pitch <= 127:
+                notes.append((pitch, round(start_s, 6), round(end_s, 6)))
+    return sorted(set(notes), key=lambda n: (n[1], n[0], n[2]))
+
+
+def notes_midi(
+    notes: Sequence[tuple[int, float, float]], *, program: int = 0, tempo_bpm: float = 120.0
+) -> Any:
+    """``(pitch, start_s, end_s)`` notes as a one-instrument ``pretty_midi.PrettyMIDI``
+    (velocity 80; repeated notes are shortened by 10 ms so every onset is re-struck)."""
+    import pretty_midi
+
+    pm = pretty_midi.PrettyMIDI(initial_tempo=tempo_bpm)
+    inst = pretty_midi.Instrument(program=program)
+    for pitch, start_s, end_s in notes:
+        inst.notes.append(
+            pretty_midi.Note(80, int(pitch), float(start_s), max(float(start_s) + 0.02, end_s - 0.01))
+        )
+    pm.instruments.append(inst)
+    return pm
+
+
+def render_corpus_piece(
+    piece: CorpusPiece, *, program: int | None = None, part: int | None = None, sample_rate_hz: int = 22_050
+) -> AudioBuffer:
+    """``piece`` (or one ``part`` of it) rendered through the GM SoundFont with ``program``
+    (default: the piece's), lasting at most ``max_duration_s`` plus a 1-s tail."""
+    notes = corpus_notes(piece, part=part)
+    pm = notes_midi(notes, program=piece.program if program is None else program, tempo_bpm=piece.tempo_bpm)
+    return render_midi(pm, sample_rate_hz=sample_rate_hz)
+
+
+def package_midi_files(*, min_notes: int = 8, max_duration_s: float = 60.0) -> list[Path]:
+    """MIDI files that ship inside installed Python packages (music21's test files, and any other
+    ``*.mid`` under a package of this interpreter's site-packages) with at least ``min_notes``
+    pitched notes and at most ``max_duration_s`` seconds; sorted by path."""
+    import site
+
+    import pretty_midi
+
+    roots = [Path(p) for p in [*site.getsitepackages(), site.getusersitepackages()] if Path(p).is_dir()]
+    found: list[Path] = []
+    for root in roots:
+        for path in sorted([*root.glob("*/**/*.mid"), *root.glob("*/**/*.midi")]):
+            try:
+                with warnings.catch_warnings():  # test fixtures with odd tempo tracks warn
+                    warnings.simplefilter("ignore")
+                    pm = pretty_midi.PrettyMIDI(str(path))
+            except Exception:  # not a standard MIDI file (some test fixtures are deliberately broken)
+                continue
+            pitched = sum(len(i.notes) for i in pm.instruments if not i.is_drum)
+            if pitched >= min_notes and 0 < pm.get_end_time() <= max_duration_s:
+                found.append(path)
+    return sorted(set(found))
+
+
+# --------------------------------------------------------------------------------------------
+# Our own songs, sung, with their true stems and word timeline
+
+
+@dataclass(frozen=True)
+class SungMix:
+    """A short song by the engine with a sung lead vocal.
+
+    ``mix`` is the plain sum of ``stems`` (unmastered, all scaled together to peak 0.9), so
+    ``stems["vocals"]`` is the exact vocal inside ``mix``; ``master`` is the mastered mix the engine
+    would deliver (what an upload of the song contains). ``lyrics`` holds exactly the sung words,
+    one lyric line per line; ``words`` their ``(word, start_s, end_s)`` from the Score."""
+
+    name: str
+    mix: AudioBuffer
+    master: AudioBuffer
+    stems: dict[str, AudioBuffer]
+    lyrics: str
+    words: list[tuple[str, float, float]]
+
+
+SUNG_CASES: tuple[tuple[str, int, str], ...] = (
+    ("pop", 1, "Walking down the empty road tonight\nStars are shining oh so bright"),
+    ("rock", 3, "Paper boats along the river\nCarry every word I never said"),
+    ("piano ballad", 5, "Lanterns in the harbor glowing\nQuiet voices call me home"),
+    ("funk", 2, "Dancing on the silver ceiling\nEverybody feel the beat tonight"),
+    ("country", 4, "Dusty boots beside the doorway\nSunday morning coffee on the stove"),
+    ("synthwave", 6, "Neon rivers in the midnight\nChasing echoes down the avenue"),
+)
+"""(tags, seed, lyrics) of the sung evaluation songs: original lines, two per song."""
+
+
+def sung_mix(
+    tags: str, seed: int, lyrics: str, *, duration_s: float = 15.0, sample_rate_hz: int = 44_100
+) -> SungMix:
+    """Compose, sing and render ``lyrics`` (one verse) as a ``duration_s`` song in the style of
+    ``tags``; only the words the singer reaches within the duration are kept in ``lyrics`` and
+    ``words``. Deterministic in its arguments (a few seconds per 15-s song)."""
+    from tunesmith.music.compose import compose
+    from tunesmith.music.lyrics.timeline import lyrics_timeline
+    from tunesmith.music.produce import render_score
+    from tunesmith.music.spec import make_spec
+    from tunesmith.music.style.tags import resolve_style
+
+    spec = make_spec(tags=tags, seed=seed, duration_s=duration_s, lyrics="[Verse]\n" + lyrics)
+    score = compose(spec, resolve_style(spec.tags, spec.negative_tags))
+    rendered = render_score(score, quality=spec.quality, sample_rate_hz=sample_rate_hz)
+    stems = {str(k): v for k, v in rendered.stems.items()}
+    total = np.sum([s.samples for s in stems.values()], axis=0)
+    scale = 0.9 / max(1e-9, float(np.max(np.abs(total))))
+    scaled = {k: AudioBuffer.from_array(v.samples * scale, v.sample_rate_hz) for k, v in stems.items()}
+    timeline = lyrics_timeline(score)
+    lines: dict[int, list[str]] = {}
+    for item in timeline:
+        lines.setdefault(int(str(item["line_index"])), []).append(str(item["word"]))
+    sung = "\n".join(" ".join(words) for _, words in sorted(lines.items()))
+    words = [(str(i["word"]), float(str(i["start_s"])), float(str(i["end_s"]))) for i in timeline]
+    return SungMix(
+        name=f"{tags} #{seed}",
+        mix=AudioBuffer.from_array(total * scale, sample_rate_hz),
+        master=rendered.master,
+        stems=scaled,
+        lyrics=sung,
+        words=words,
+    )
