@@ -6,6 +6,7 @@ The clip's duration is measured; tempo and key are estimated with ``tunesmith.mu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import posixpath
 from dataclasses import dataclass
@@ -148,8 +149,16 @@ def upload(services: Services, key: ApiKey, req: UploadRequest) -> tuple[Clip, T
     clip_id = new_id()
     ext = posixpath.splitext(name)[1].lower()[:8] or ".bin"
     files = {f"original{ext}": data, MIX_WAV: encode_wav(mix), MIX_MP3: encode_mp3(mix)}
-    for fname, content in files.items():
-        services.blobs.put(f"clips/{clip_id}/{fname}", content)
+    written: list[str] = []
+    try:
+        for fname, content in files.items():
+            services.blobs.put(f"clips/{clip_id}/{fname}", content)
+            written.append(fname)
+    except Exception:  # a full disk or a failing bucket: leave no partial clip behind, charge nothing
+        for fname in written:
+            with contextlib.suppress(Exception):
+                services.blobs.delete(f"clips/{clip_id}/{fname}")
+        raise
     title = req.title if req.title is not None else posixpath.splitext(name)[0]
     new = NewClip(
         id=clip_id,
