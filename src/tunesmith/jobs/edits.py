@@ -11,9 +11,13 @@ upload's bundle. Edits inherit title, tags and voice from the source unless the 
   the root to the given extension. Audio: the stored mastered mixes joined with
   :func:`~tunesmith.music.edit.join_audio` at the snapped joins (no re-render, so the root's own
   audio — also an upload's — is kept and the seam is a bar line with a 10 ms fade).
-- cover, remaster, add_vocals, add_instrumental: the edited Score, rendered.
+- cover, remaster, add_vocals, add_instrumental: the edited Score, rendered. For an upload (no
+  stems, an estimated Score) add_vocals and add_instrumental keep the upload's own audio
+  (:mod:`tunesmith.music.edit.keep_audio`): the new voice is sung over it, or the new
+  accompaniment laid under its separated vocal, inside the window only; the clip is ``estimated``.
 - replace-section: the source's stems and master spliced with the rendered window; outside
-  ``[start − 20 ms, end + 20 ms)`` the master is bit-identical to the source's.
+  ``[start − 20 ms, end + 20 ms)`` the master is bit-identical to the source's (for an upload:
+  its own audio; the new window is brought to its level).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -47,6 +51,8 @@ from tunesmith.music.edit import (
     replace_section,
     snap_continue_at,
 )
+from tunesmith.music.edit.keep_audio import KeptAudio, accompaniment_under_vocal, vocals_over_audio
+from tunesmith.music.edit.overdub import overdub_window
 from tunesmith.music.lyrics.describe import read_description
 from tunesmith.music.lyrics.write import write_lyrics
 from tunesmith.music.produce import ProducedSong, package_song, sung_lyrics
@@ -689,14 +695,60 @@ def edit_clip(services: Services, task: Task, clip: Clip, progress: Progress) ->
     progress("analyze", 0, 1)
     source = _source_or_fail(services, clip, source_clip)
     score, extra = _edited_score(task, clip, source)
-    produced = render_edit(
-        score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
-    )
+    estimated = False
+    if req.get("op") in KEEPS_UPLOAD_AUDIO and source_clip.origin == "upload":
+        kept = _keep_upload_audio(services, task, source_clip, source, score, clip.quality, progress)
+        produced = render_edit(
+            score,
+            master=kept.master,
+            stems=kept.stems,
+            quality=clip.quality,
+            with_video=services.settings.engine.video,
+            progress=progress,
+        )
+        estimated = True
+    else:
+        produced = render_edit(
+            score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
+        )
     if req.get("auto_concat"):
         produced, extra = _auto_concat(services, source_clip, source, clip, produced, extra)
     if extra:
         set_clip_extra(services, clip.id, extra)
-    return EngineResult(bundle=produced.bundle, facts=_facts(task, source_clip, produced.score))
+    facts = _facts(task, source_clip, produced.score)
+    if estimated:
+        facts = replace(facts, estimated=True)
+    return EngineResult(bundle=produced.bundle, facts=facts)
+
+
+KEEPS_UPLOAD_AUDIO = ("add_vocals", "add_instrumental")
+"""Edits that keep an upload's own audio (which has no stems) rather than re-render its estimated
+Score: add_vocals sings over it, add_instrumental keeps its separated vocal."""
+
+
+def _keep_upload_audio(
+    services: Services,
+    task: Task,
+    source_clip: Clip,
+    source: Score,
+    score: Score,
+    quality: str,
+    progress: Progress,
+) -> KeptAudio:
+    """The master and stems of an add_vocals / add_instrumental edit of an upload: the upload's
+    audio kept, the edited window laid into it (:mod:`tunesmith.music.edit.keep_audio`)."""
+    req = task.request
+    start_bar, end_bar = overdub_window(
+        source, req.get("overpainting_start_s"), req.get("overpainting_end_s")
+    )
+    start_s = source.seconds_at(source.bar_start_beat(start_bar))
+    end_s = min(source.seconds_at(source.bar_start_beat(end_bar)), score.duration_s)
+    mix = source_mix(services, source_clip)
+    if req["op"] == "add_vocals":
+        return vocals_over_audio(score, mix, start_s=start_s, end_s=end_s, quality=quality, progress=progress)
+    return accompaniment_under_vocal(
+        score, mix, start_s=start_s, end_s=end_s, quality=quality, progress=progress
+    )
 
 
 def _joined(

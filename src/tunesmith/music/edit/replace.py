@@ -9,7 +9,9 @@ window, the rest of the song's audio untouched.
    new stem inside, with ``crossfade_s`` crossfades lying just outside each edge. Outside
    ``[start − crossfade, end + crossfade)`` every stem and the unmastered mix are bit-identical
    to the source's; the master is spliced the same way from the source master and the master
-   of the spliced mix, so it is bit-identical there too.
+   of the spliced mix, so it is bit-identical there too. A source without stems (an upload)
+   keeps its own audio outside the window the same way (its master is its audio), and the new
+   window is brought to the source's RMS level there.
 """
 
 from __future__ import annotations
@@ -159,12 +161,31 @@ def replace_section(
         mix = _sum(stems, frames, rate)
     progress("master", 0, 1)
     mastered = master_audio(mix, score.mix, quality=quality)
+    if source_master is not None and not source_stems:
+        mastered = _level_matched(mastered, source_master.to_stereo().with_frames(frames), w0, w1)
     if source_master is not None:
         mastered = splice(
             source_master.to_stereo().with_frames(frames), mastered, w0, w1, crossfade_s=crossfade_s
         )
     progress("master", 1, 1)
     return ReplacedSection(score=score, stems=stems, mix=mix, master=mastered, start_s=w0, end_s=w1)
+
+
+def _level_matched(
+    mastered: AudioBuffer, reference: AudioBuffer, start_s: float, end_s: float
+) -> AudioBuffer:
+    """``mastered`` scaled so that its RMS over ``[start_s, end_s)`` is the reference's there (a
+    source without stems, e.g. an upload, has its own loudness), its peak there at most 0.98."""
+    rate = mastered.sample_rate_hz
+    s, e = round(start_s * rate), round(end_s * rate)
+    new, old = mastered.samples[:, s:e], reference.samples[:, s:e]
+    new_rms = float(np.sqrt(np.mean(np.square(new, dtype=np.float64)))) if new.size else 0.0
+    old_rms = float(np.sqrt(np.mean(np.square(old, dtype=np.float64)))) if old.size else 0.0
+    if new_rms <= 0 or old_rms <= 0:
+        return mastered
+    peak = float(np.max(np.abs(new)))
+    gain = min(old_rms / new_rms, 0.98 / peak if peak > 0 else np.inf)
+    return AudioBuffer(np.asarray(mastered.samples * gain, dtype=np.float32), rate)
 
 
 def _sum(stems: Mapping[StemGroup, AudioBuffer], frames: int, rate: int) -> AudioBuffer:
