@@ -14,6 +14,7 @@ only when they answer 200 (§11); a repeat ``aligned-lyrics`` call is free.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
 import json
 import threading
@@ -360,46 +361,35 @@ def timeline_alignment(timeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _unaligned(lyrics: str) -> list[dict[str, Any]]:
-    """Words of ``lyrics`` with no recogniser to place them: ``success`` false, ``p_align`` 0."""
-    out: list[dict[str, Any]] = []
-    for line in lyrics.splitlines():
-        text = line.strip()
-        if not text or (text.startswith("[") and text.endswith("]")):
-            continue
-        words = text.split()
-        for j, word in enumerate(words):
-            out.append(
-                {
-                    "word": word + ("\n" if j + 1 == len(words) else " "),
-                    "start_s": 0.0,
-                    "end_s": 0.0,
-                    "p_align": 0.0,
-                    "success": False,
-                }
-            )
-    return out
-
-
-def aligned_lyrics(services: Services, key: ApiKey, clip_id: str) -> list[dict[str, Any]]:
-    """``sonic/aligned-lyrics``: exact word times from ``lyrics.json`` for our songs; ``[]`` for a
-    clip without lyrics (uploads, instrumentals). Words of a clip that has lyrics but no timeline
-    (no recogniser on this server) come back with ``success`` false. 1 credit the first time per
-    clip, free on repeat."""
+def aligned_lyrics(
+    services: Services, key: ApiKey, clip_id: str, *, lyrics: str | None = None
+) -> list[dict[str, Any]]:
+    """``sonic/aligned-lyrics``: exact word times from ``lyrics.json`` for our songs; for uploads
+    (and any clip without a timeline) the lyrics — ``lyrics`` from the request **[+]**, else the
+    clip's own — are force-aligned to the audio with
+    :func:`~tunesmith.music.analyze.align.align_lyrics_in_mix` (PocketSphinx). ``[]`` when there
+    are no lyrics (uploads without request lyrics, instrumentals). Cached in the bundle per lyrics
+    text; 1 credit the first time per clip (and lyrics text), free on repeat. ``lyrics`` is
+    ignored for clips with an exact timeline."""
     clip = source_clip(services, key, clip_id)
+    timeline_key = blob_key(clip.id, bundle.LYRICS)
+    has_timeline = services.blobs.exists(timeline_key)
+    text = clip.lyrics if lyrics is None or has_timeline else lyrics
     name = "aligned-lyrics.json"
+    if not has_timeline and lyrics is not None and text != clip.lyrics:
+        name = f"aligned-lyrics-{hashlib.sha256(text.encode('utf-8')).hexdigest()[:16]}.json"
     repeat = services.blobs.exists(cache_key(clip.id, name))
     price = 0 if repeat else services.settings.billing.price("aligned_lyrics")
     _ensure_balance(key, price)
 
     def compute() -> list[dict[str, Any]]:
-        timeline_key = blob_key(clip.id, bundle.LYRICS)
-        if services.blobs.exists(timeline_key):
+        if has_timeline:
             return timeline_alignment(json.loads(services.blobs.get(timeline_key)))
-        lyrics = clip.lyrics.strip()
-        if not lyrics or lyrics == INSTRUMENTAL:
+        if not text.strip() or text.strip() == INSTRUMENTAL:
             return []
-        return _unaligned(lyrics)
+        from tunesmith.music.analyze.align import align_lyrics_in_mix
+
+        return [w.to_json() for w in align_lyrics_in_mix(mix_audio(services, clip), text)]
 
     alignment: list[dict[str, Any]] = cached_json(services, clip.id, name, compute)
     services.store.charge(key.id, price)

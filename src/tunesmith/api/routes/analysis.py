@@ -30,6 +30,7 @@ from tunesmith.api.schemas.analysis import (
     parse_vox,
 )
 from tunesmith.api.schemas.sonic import Submitted
+from tunesmith.api.validation import Body
 from tunesmith.jobs import analysis
 
 router = APIRouter(tags=["sonic analysis"])
@@ -125,9 +126,12 @@ async def midi(request: Request, key: SubmitKey, services: ServicesDep) -> JSONR
     operation_id="sonic-aligned-lyrics",
 )
 async def aligned_lyrics(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
-    """Word-level lyric times; 1 credit the first time per clip, repeats free."""
-    clip_id = parse_clip_id(await read_json(request))
-    alignment = await run_in_threadpool(analysis.aligned_lyrics, services, key, clip_id)
+    """Word-level lyric times; 1 credit the first time per clip, repeats free. Uploads have no
+    lyrics of their own: send them in the optional ``lyrics`` field **[+]** to have them aligned."""
+    body = await read_json(request)
+    clip_id = parse_clip_id(body)
+    lyrics = Body(body).string("lyrics")
+    alignment = await run_in_threadpool(analysis.aligned_lyrics, services, key, clip_id, lyrics=lyrics)
     return _success({"alignment": alignment})
 
 
