@@ -657,6 +657,7 @@ def _edited_score(task: Task, clip: Clip, source: Score) -> tuple[Score, dict[st
             negative_tags=negative,
             title=req.get("title"),
             vocal_gender=req.get("vocal_gender"),
+            lyrics=req.get("lyrics"),
         )
         return score, {}
     if op == "remaster":

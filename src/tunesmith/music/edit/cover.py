@@ -2,7 +2,9 @@
 
 Kept from the source: the form (sections and bars), the harmony (chords, transposed with the
 song), the vocal line (every note, syllable and word) and the lead instrument's melody, and the
-lyrics. New: drums, bass, comping, pads and counter-lines from the new style's parts, its
+lyrics — unless ``lyrics`` replace them: then the vocal line is re-fitted to the new words line by
+line, keeping each line's span and pitch contour (:mod:`tunesmith.music.edit.relyric`).
+New: drums, bass, comping, pads and counter-lines from the new style's parts, its
 instruments, swing, mix and genre. ``audio_weight`` (0–1) says how close to stay:
 
 - tempo: ≥ 0.5 keeps the source's tempo map exactly; below, the tempo moves towards the new
@@ -23,6 +25,7 @@ from tunesmith.errors import InvalidParameter
 from tunesmith.music.compose.melody import VOICE_RANGES
 from tunesmith.music.edit.arrange import arrange, tidy
 from tunesmith.music.edit.common import check_seed, check_source, copy_track, sung_sections, transpose_chords
+from tunesmith.music.edit.relyric import refit_lyrics
 from tunesmith.music.score import Score, TempoChange, Track
 from tunesmith.music.style.tags import resolve_style
 from tunesmith.music.theory.keys import Key, parse_key
@@ -48,10 +51,13 @@ def cover(
     negative_tags: str = "",
     title: str | None = None,
     vocal_gender: str | None = None,
+    lyrics: str | None = None,
 ) -> Score:
     """A cover of ``source`` in the ``tags`` style (see the module docstring); deterministic in
     ``seed``. ``vocal_gender`` ("f"/"m") changes the singer; the vocal line moves by octaves only
-    (so the melody stays the same up to transposition) to sit in that voice's range."""
+    (so the melody stays the same up to transposition) to sit in that voice's range. ``lyrics``
+    (non-empty) replace the words: the same line is re-fitted to them line by line
+    (:func:`~tunesmith.music.edit.relyric.refit_lyrics`), same form, rhythm span and contour."""
     check_seed(seed)
     check_source(source)
     if not isinstance(audio_weight, (int, float)) or not 0.0 <= float(audio_weight) <= 1.0:
@@ -91,6 +97,10 @@ def cover(
         vocal_shift = shift + 12 * round((centre - mid) / 12)
     out.vocals = [replace(v, pitch=v.pitch + vocal_shift) for v in source.vocals]
     out.vocal_gender = gender if source.vocals else None  # type: ignore[assignment]
+    if lyrics is not None and lyrics.strip():
+        if out.vocal_gender is None:
+            out.vocal_gender = gender or "f"  # type: ignore[assignment]
+        out = refit_lyrics(out, lyrics, np.random.default_rng([seed, 0x1E]))
 
     # ---- the new arrangement ------------------------------------------------------------------
     new_tracks = arrange(out, style, rng, sung=sung_sections(out), with_lead=False)
