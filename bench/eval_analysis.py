@@ -10,8 +10,8 @@ The corpus is generated, never stored (see :mod:`tunesmith.music.analyze.evalset
 
 - **Bach chorales from the music21 corpus** (it ships inside the music21 wheel; ``pip install
   -e '.[dev]'``), rendered through our SoundFont renderer (tinysoundfont + FluidR3 GM) at seeded
-  random tempi (70–140 BPM by default, ``--tempo-range``), transpositions (−5…+6 semitones) and GM programs. Truth: the tempo
-  they are rendered at, music21's key analysis of the score (transposed), and the score's notes.
+  random tempi (70–140 BPM by default, ``--tempo-range``), transpositions (−5…+6 semitones) and
+  GM programs. Truth: the tempo they are rendered at, music21's key analysis of the score (transposed), and the score's notes.
 - **MIDI files that ship inside installed packages** (music21's test files), rendered the same way,
   for note F1 only.
 - **Our own songs** (:data:`~tunesmith.music.analyze.evalset.SUNG_CASES`): composed, sung and
@@ -344,7 +344,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         nargs=2,
         default=(70.0, 140.0),
         metavar=("MIN_BPM", "MAX_BPM"),
-        help="quarter-note tempi the chorales are rendered at (default 70 140, as in research/audio-stack.md)",
+        help="quarter-note tempi of the chorales (default 70 140, as in research/audio-stack.md)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write every per-item number here")
     parser.add_argument("--quiet", action="store_true", help="print only the table")
