@@ -145,6 +145,16 @@ def test_persona_from_clip_then_persona_music(ctx: dict[str, Any]) -> None:
     assert persona["voice"]["gender"] == "m"
     assert abs(persona["voice"]["centre_pitch"] - lead_median(source)) < 0.01
     assert persona["style"]["tags"] == "pop, piano, male vocals"
+    # the timbre is measured on the clip's own vocal stem
+    from tunesmith.music.edit.timbre import measure_timbre
+
+    stem = decode_audio(
+        ctx["svc"].blobs.get(f"clips/{ctx['source_id']}/{stem_file('vocals')}"), filename_hint="v.flac"
+    )
+    measured = measure_timbre(stem)
+    timbre = persona["voice"]["timbre"]
+    assert measured is not None and abs(timbre["centroid_hz"] - measured.centroid_hz) < 1.0
+    assert timbre["measured"] == "audio" and 0.0 <= timbre["breathiness"] <= 1.0
 
     # persona_music without tags: the persona's voice and style
     before = credits(ctx)
@@ -180,6 +190,8 @@ def test_persona_from_clip_then_persona_music(ctx: dict[str, Any]) -> None:
             ctx["svc"].blobs.get(f"clips/{clip['clip_id']}/{stem_file('vocals')}"), filename_hint="v.flac"
         )
         assert float(np.max(np.abs(vocals.samples))) > 0.01  # the voice is heard
+        sung = measure_timbre(vocals)  # sung in the persona's brightness
+        assert sung is not None and abs(np.log2(sung.centroid_hz / timbre["centroid_hz"])) < 0.3
     assert credits(ctx) == before - 15  # committed
 
 

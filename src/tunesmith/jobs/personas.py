@@ -5,14 +5,19 @@ A persona is stored in the ``personas`` table; its ``data`` JSON holds:
 - ``voice``: ``gender`` ("f"/"m"), ``low_pitch``, ``high_pitch``, ``centre_pitch`` (MIDI numbers
   of the lead line's 10th percentile, 90th percentile and median), ``vibrato_cents`` (measured
   depth, audio only, else null) and ``measured`` (``score`` for our songs — the exact sung notes
-  in the excerpt — or ``audio`` for uploads and create-voice — pyin on the separated vocal);
+  in the excerpt — or ``audio`` for uploads and create-voice — pyin on the separated vocal) and
+  ``timbre`` (:func:`timbre_of`: spectral centroid, roll-off, tilt, HNR and breathiness, LPC formants
+  and their shift, measured on the vocal audio: the stem of our songs, the separated vocal of
+  uploads; null when too little is voiced);
 - ``style``: ``tags``, ``tempo_bpm``, ``tempo_range_bpm`` (±4 % around the source tempo),
   ``key`` (e.g. "A minor") and ``mode`` ("major"/"minor"); null values when unknown.
 
 ``persona_music`` composes as create_music does, sung by the persona's voice (its gender; the
 whole song transposed so the lead line's median pitch lands on the persona's ``centre_pitch``,
-within ±6 semitones), and in the persona's style when ``tags`` is absent (its tags, a tempo inside
-its range, its key). Deterministic in the clip's seed.
+within ±6 semitones), its vocals tilted to the persona's measured brightness (spectral centroid),
+and in the persona's style when ``tags`` is absent (its tags, a tempo inside its range, its key).
+Deterministic in the clip's seed. The singer has no public parameter for formants or breathiness
+yet: those features are stored, not applied.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from tunesmith.engines.base import EngineResult, SongFacts
 from tunesmith.errors import InsufficientCredits, InvalidParameter, PayloadTooLarge
 from tunesmith.jobs.context import Services
 from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, AudioBuffer, decode_audio, encode_mp3, encode_wav
-from tunesmith.music.bundle import MIX_MP3, MIX_WAV, Bundle
+from tunesmith.music.bundle import MIX_MP3, MIX_WAV, Bundle, stem_file
 from tunesmith.music.progress import Progress
 from tunesmith.music.score import Score
 from tunesmith.store.models import PersonaRow
@@ -107,6 +112,23 @@ def voice_from_audio(vocals: AudioBuffer) -> dict[str, Any] | None:
     trend = np.array([np.median(padded[i : i + width]) for i in range(cents.size)])
     voice["vibrato_cents"] = round(float(np.median(np.abs(cents - trend))), 1)
     return voice
+
+
+def timbre_of(vocals: AudioBuffer, gender: str) -> dict[str, Any] | None:
+    """The ``voice.timbre`` of a persona: :func:`~tunesmith.music.edit.timbre.measure_timbre` of the
+    vocal (its first 60 s), plus ``formant_shift_semitones`` against ``gender``'s neutral vowel and
+    ``measured: "audio"``; None when too little of it is voiced."""
+    from tunesmith.music.edit.timbre import formant_shift_semitones, measure_timbre
+
+    timbre = measure_timbre(vocals)
+    if timbre is None:
+        return None
+    out = timbre.to_dict()
+    out["formant_shift_semitones"] = formant_shift_semitones(
+        timbre.formant_f1_hz, timbre.formant_f2_hz, gender
+    )
+    out["measured"] = "audio"
+    return out
 
 
 def style_of(tags: str, tempo_bpm: float | None, key: str | None) -> dict[str, Any]:
@@ -202,6 +224,12 @@ def _num(value: float) -> str:
     return f"{round(float(value), 2):g}"
 
 
+def _excerpt(vocals: AudioBuffer, start: float | None, end: float | None) -> AudioBuffer:
+    if start is None and end is None:
+        return vocals
+    return vocals.slice_s(start or 0.0, end if end is not None else vocals.duration_s)
+
+
 def create_persona(services: Services, key: ApiKey, req: PersonaRequest) -> str:
     """``sonic/persona``: learn a persona from a clip's lead vocal (optionally an excerpt: a vox
     clip or ``[vocal_start_s, vocal_end_s)``); 1 credit, charged on success. Returns its id."""
@@ -234,20 +262,24 @@ def create_persona(services: Services, key: ApiKey, req: PersonaRequest) -> str:
         raise InsufficientCredits(INSUFFICIENT)
     score = composed_score(services, clip)
     voice: dict[str, Any] | None
+    vocals: AudioBuffer | None = None
     if score is not None:
         if not any(not v.backing for v in score.vocals):
             raise InvalidParameter(NO_VOCALS, field="clip_id")
         voice = voice_from_score(score, start, end)
         tempo: float | None = score.tempo_bpm
         key_name: str | None = score.key.name
+        stem = f"clips/{clip.id}/{stem_file('vocals')}"
+        if services.blobs.exists(stem):  # the singer's own stem (none: no timbre)
+            vocals = decode_audio(services.blobs.get(stem), filename_hint=stem)
     else:
         vocals = _vocal_track(services, clip)  # raises "The clip has no vocals."
-        if start is not None or end is not None:
-            vocals = vocals.slice_s(start or 0.0, end if end is not None else vocals.duration_s)
-        voice = voice_from_audio(vocals)
+        voice = voice_from_audio(_excerpt(vocals, start, end))
         tempo, key_name = clip.tempo_bpm, clip.key
     if voice is None:
         raise InvalidParameter(NO_VOCALS, field="clip_id")
+    if vocals is not None:
+        voice["timbre"] = timbre_of(_excerpt(vocals, start, end), str(voice["gender"]))
     styles = req.styles if req.styles is not None else clip.tags
     data = {"voice": voice, "style": style_of(styles, tempo, key_name), "source_clip_id": clip.id}
     pid = store_persona(
@@ -359,6 +391,7 @@ def voice_clip(services: Services, task: Task, clip: Clip, progress: Progress) -
             voice = voice_from_audio(audio)
         if voice is None:
             raise InvalidParameter(NO_VOCALS, field="url")
+        voice["timbre"] = timbre_of(vocals, str(voice["gender"]))
     except Exception:
         services.store.finish_clip(clip.id, state="failed", error_message=SOURCE_FAILED)
         raise
@@ -435,6 +468,33 @@ def persona_shift(score: Score, voice: dict[str, Any]) -> int:
     return int(max(-MAX_SHIFT_SEMITONES, min(MAX_SHIFT_SEMITONES, round(delta))))
 
 
+def _render_in_timbre(
+    services: Services, score: Score, clip: Clip, centroid_hz: float, progress: Progress
+) -> Any:
+    """Sing ``score`` (the singer's public ``render_vocals``), tilt the lead and backing vocals to
+    the persona's measured brightness (:func:`~tunesmith.music.edit.timbre.match_brightness`), then
+    render, mix and master the song around them: a :class:`~tunesmith.music.produce.ProducedSong`."""
+    from tunesmith.music.edit.timbre import match_brightness
+    from tunesmith.music.produce import ProducedSong, package_song
+    from tunesmith.music.render import render_song
+    from tunesmith.music.render.voice import render_vocals
+
+    progress("vocals", 0, 1)
+    sung = render_vocals(score, sample_rate_hz=DEFAULT_SAMPLE_RATE_HZ)
+    matched = {name: match_brightness(audio, centroid_hz)[0] for name, audio in sung.items()}
+    rendered = render_song(
+        score,
+        sample_rate_hz=DEFAULT_SAMPLE_RATE_HZ,
+        quality=clip.quality,
+        extra_stems=matched,
+        progress=progress,
+    )
+    progress("encode", 0, 1)
+    files = package_song(score, rendered.master, rendered.stems, with_video=services.settings.engine.video)
+    progress("done", 1, 1)
+    return ProducedSong(score=score, bundle=files)
+
+
 def persona_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
     """One clip of a persona_music task (see the module docstring)."""
     from tunesmith.jobs.runner import spec_for
@@ -464,9 +524,13 @@ def persona_clip(services: Services, task: Task, clip: Clip, progress: Progress)
     progress("compose", 0, 1)
     score = compose(spec, resolve_style(spec.tags, spec.negative_tags))
     score = transpose_score(score, persona_shift(score, voice))
-    produced = render_edit(
-        score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
-    )
+    timbre = voice.get("timbre") or {}
+    if score.vocals and timbre.get("centroid_hz"):
+        produced = _render_in_timbre(services, score, clip, float(timbre["centroid_hz"]), progress)
+    else:
+        produced = render_edit(
+            score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
+        )
     facts = SongFacts(
         title=spec.title or score.title,
         tags=spec.tags or score.tags,
