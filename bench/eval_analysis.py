@@ -11,7 +11,8 @@ The corpus is generated, never stored (see :mod:`tunesmith.music.analyze.evalset
 - **Bach chorales from the music21 corpus** (it ships inside the music21 wheel; ``pip install
   -e '.[dev]'``), rendered through our SoundFont renderer (tinysoundfont + FluidR3 GM) at seeded
   random tempi (70–140 BPM by default, ``--tempo-range``), transpositions (−5…+6 semitones) and
-  GM programs. Truth: the tempo they are rendered at, music21's key analysis of the score (transposed), and the score's notes.
+  GM programs. Truth: the tempo they are rendered at, music21's key analysis of the score
+  (transposed), and the score's notes.
 - **MIDI files that ship inside installed packages** (music21's test files), rendered the same way,
   for note F1 only.
 - **Our own songs** (:data:`~tunesmith.music.analyze.evalset.SUNG_CASES`): composed, sung and
