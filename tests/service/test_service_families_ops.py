@@ -356,3 +356,28 @@ def test_riffusion_webhook_carries_the_riffusion_platform(
     assert sent["platform"] == "riffusion" and sent["event"] == "song.completed"
     assert sent["task_id"] == r.json()["task_id"] and sent["code"] == 200
     assert [c["state"] for c in sent["data"]] == ["succeeded", "succeeded"]
+
+
+def test_riffusion_cover_sings_new_lyrics_on_the_source_melody(real: Real) -> None:
+    client, auth, svc = real
+    source_id = stored_song(svc)
+    source = score_of(svc, source_id)
+    lyrics = "[Verse]\nMoonlight over water\nShow the way back home"
+    body = {"mv": "FUZZ-1.1 Pro", "task_type": "cover_music", "continue_clip_id": source_id,
+            "sound": "acoustic folk, guitar", "lyrics": lyrics, "seed": 2}  # fmt: skip
+    r = client.post("/api/v1/riffusion/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    clips = client.get(f"/api/v1/riffusion/task/{r.json()['task_id']}", headers=auth).json()["data"]
+    assert [c["state"] for c in clips] == ["succeeded", "succeeded"], clips
+    assert "Moonlight over water" in clips[0]["lyrics"] and "Stars" not in clips[0]["lyrics"]
+    assert clips[0]["tags"] == "acoustic folk, guitar"
+    cover = score_of(svc, clips[0]["clip_id"])
+    assert cover.sections and [s.kind for s in cover.sections] == [s.kind for s in source.sections]
+
+    def intervals(score: Score) -> list[int]:
+        pitches = [p for p, _, _ in lead_notes(score)]
+        steps = [b - a for a, b in zip(pitches, pitches[1:], strict=False)]
+        return [d for d in steps if d != 0]
+
+    assert np.sign(intervals(cover)).tolist() == np.sign(intervals(source)).tolist()  # the same contour

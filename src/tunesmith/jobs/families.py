@@ -762,8 +762,9 @@ def submit_riffusion(services: Services, key: ApiKey, req: RiffusionRequest) -> 
         )  # fmt: skip
     elif plain == "cover_music":
         request = edit_request(
-            req.stored, "cover", source, tags=req.sound or source.tags, title=req.title, duration=req.duration
-        )
+            req.stored, "cover", source, tags=req.sound or source.tags, title=req.title, lyrics=lyrics,
+            duration=req.duration,
+        )  # fmt: skip
     elif plain == "replace_music":
         assert req.replace_start is not None and req.replace_end is not None
         check_window(req.replace_start, req.replace_end, duration, *req.replace_names)
@@ -1066,6 +1067,7 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
             source,
             tags=req.sound or source.tags,
             title=req.title,
+            lyrics=lyrics,
             audio_weight=req.strength,
         )
     elif tt == "music_variation":
