@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -377,7 +378,7 @@ def test_riffusion_cover_sings_new_lyrics_on_the_source_melody(real: Real) -> No
 
     def intervals(score: Score) -> list[int]:
         pitches = [p for p, _, _ in lead_notes(score)]
-        steps = [b - a for a, b in zip(pitches, pitches[1:], strict=False)]
+        steps = [b - a for a, b in pairwise(pitches)]
         return [d for d in steps if d != 0]
 
     assert np.sign(intervals(cover)).tolist() == np.sign(intervals(source)).tolist()  # the same contour
