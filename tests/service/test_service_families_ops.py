@@ -382,3 +382,25 @@ def test_riffusion_cover_sings_new_lyrics_on_the_source_melody(real: Real) -> No
         return [d for d in steps if d != 0]
 
     assert np.sign(intervals(cover)).tolist() == np.sign(intervals(source)).tolist()  # the same contour
+
+
+# ----- nuro vocal timbre ---------------------------------------------------------------------------
+
+
+def test_nuro_vocal_bright_timbre_brightens_the_sung_voice(real: Real) -> None:
+    from tunesmith.music.edit.timbre import measure_timbre
+    from tunesmith.music.render.voice import render_vocals
+
+    client, auth, svc = real
+    body = {"lyrics": "[verse]\nCity lights are calling\nDancing through the night", "gender": "Female",
+            "genre": "Pop", "mood": "Happy", "timbre": "Bright", "duration": 30, "seed": 3}  # fmt: skip
+    r = client.post("/api/v1/nuro/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    task = client.get(f"/api/v1/nuro/task/{r.json()['task_id']}", headers=auth).json()
+    assert task["status"] == "succeeded" and task["duration"] == 30.0 and task["timbre"] == "Bright"
+    clip_id = task["clip_id"]
+    sung = measure_timbre(wav_of(svc, clip_id, "stems/vocals.flac"))
+    plain = measure_timbre(render_vocals(score_of(svc, clip_id))["vocals"])
+    assert sung is not None and plain is not None
+    assert abs(sung.centroid_hz / plain.centroid_hz / 1.35 - 1) < 0.1, (sung.centroid_hz, plain.centroid_hz)

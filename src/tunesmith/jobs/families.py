@@ -1340,6 +1340,44 @@ def nuro_bgm_clip(services: Services, task: Task, clip: Clip, progress: Progress
     )
 
 
+NURO_TIMBRE_BRIGHTNESS = {
+    "Warm": 0.8,
+    "Bright": 1.35,
+    "Husky": 0.75,
+    "Electrified voice": 1.3,
+    "Sweet_AUDIO_TIMBRE": 1.1,
+    "Cute_AUDIO_TIMBRE": 1.25,
+    "Loud and sonorous": 1.0,
+    "Powerful": 1.1,
+    "Sexy/Lazy": 0.8,
+}
+"""Nuro ``timbre`` → the sung vocal's spectral centroid relative to the singer's own (1.0: as sung).
+The singer has no breathiness or formant control yet, so Husky and Sexy/Lazy only darken."""
+
+
+def nuro_vocal_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """A nuro vocal clip: the song composed and sung as create_music does, the vocals tilted to the
+    ``timbre``'s brightness (:data:`NURO_TIMBRE_BRIGHTNESS`). A factor of 1, or an engine other
+    than the procedural one (whose singer this tilts), is the engine's create."""
+    from tunesmith.engines.procedural import ProceduralEngine
+    from tunesmith.jobs.handlers import create_clip
+    from tunesmith.jobs.personas import render_in_brightness
+    from tunesmith.jobs.runner import spec_for
+    from tunesmith.music.compose import compose
+    from tunesmith.music.style.tags import resolve_style
+
+    factor = NURO_TIMBRE_BRIGHTNESS.get(str(task.request.get("nuro", {}).get("timbre")), 1.0)
+    if factor == 1.0 or not isinstance(services.engine(services.engine_name(clip.mv)), ProceduralEngine):
+        return create_clip(services, task, clip, progress)  # other engines get the timbre as tags
+    spec = spec_for(task, clip)
+    progress("compose", 0, 1)
+    score = compose(spec, resolve_style(spec.tags, spec.negative_tags))
+    produced = render_in_brightness(
+        services, score, quality=clip.quality, target_hz=lambda natural: natural * factor, progress=progress
+    )
+    return EngineResult(bundle=produced.bundle, facts=_facts_of(score, spec.title or score.title, clip.tags))
+
+
 def studio_precede_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
     """A studio ``precede`` song: a lead-in composed to end where the source begins (same tempo,
     key, meter and voice; :func:`~tunesmith.music.edit.precede.precede`), then the source's own
@@ -1441,6 +1479,7 @@ FAMILY_HANDLERS = {
     "studio_continuation": edit_clip,
     "studio_precede": studio_precede_clip,
     "nuro_bgm": nuro_bgm_clip,
+    "nuro_vocal": nuro_vocal_clip,
     "producer_download": download_clip,
 }
 """Family-only task types → handlers, registered in :data:`tunesmith.jobs.handlers.HANDLERS`

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -468,26 +469,33 @@ def persona_shift(score: Score, voice: dict[str, Any]) -> int:
     return int(max(-MAX_SHIFT_SEMITONES, min(MAX_SHIFT_SEMITONES, round(delta))))
 
 
-def _render_in_timbre(
-    services: Services, score: Score, clip: Clip, centroid_hz: float, progress: Progress
+def render_in_brightness(
+    services: Services,
+    score: Score,
+    *,
+    quality: str,
+    target_hz: Callable[[float], float],
+    progress: Progress,
 ) -> Any:
-    """Sing ``score`` (the singer's public ``render_vocals``), tilt the lead and backing vocals to
-    the persona's measured brightness (:func:`~tunesmith.music.edit.timbre.match_brightness`), then
-    render, mix and master the song around them: a :class:`~tunesmith.music.produce.ProducedSong`."""
-    from tunesmith.music.edit.timbre import match_brightness
+    """Sing ``score`` (the singer's public ``render_vocals``), tilt each vocal part so its spectral
+    centroid becomes ``target_hz(natural centroid in Hz)``
+    (:func:`~tunesmith.music.edit.timbre.match_brightness`), then render, mix and master the song
+    around them: a :class:`~tunesmith.music.produce.ProducedSong`. Deterministic."""
+    from tunesmith.music.edit.timbre import match_brightness, measure_timbre
     from tunesmith.music.produce import ProducedSong, package_song
     from tunesmith.music.render import render_song
     from tunesmith.music.render.voice import render_vocals
 
     progress("vocals", 0, 1)
     sung = render_vocals(score, sample_rate_hz=DEFAULT_SAMPLE_RATE_HZ)
-    matched = {name: match_brightness(audio, centroid_hz)[0] for name, audio in sung.items()}
+    matched: dict[str, AudioBuffer] = {}
+    for name, audio in sung.items():
+        natural = measure_timbre(audio)
+        matched[name] = (
+            audio if natural is None else match_brightness(audio, target_hz(natural.centroid_hz))[0]
+        )
     rendered = render_song(
-        score,
-        sample_rate_hz=DEFAULT_SAMPLE_RATE_HZ,
-        quality=clip.quality,
-        extra_stems=matched,
-        progress=progress,
+        score, sample_rate_hz=DEFAULT_SAMPLE_RATE_HZ, quality=quality, extra_stems=matched, progress=progress
     )
     progress("encode", 0, 1)
     files = package_song(score, rendered.master, rendered.stems, with_video=services.settings.engine.video)
@@ -526,7 +534,10 @@ def persona_clip(services: Services, task: Task, clip: Clip, progress: Progress)
     score = transpose_score(score, persona_shift(score, voice))
     timbre = voice.get("timbre") or {}
     if score.vocals and timbre.get("centroid_hz"):
-        produced = _render_in_timbre(services, score, clip, float(timbre["centroid_hz"]), progress)
+        centroid = float(timbre["centroid_hz"])
+        produced = render_in_brightness(
+            services, score, quality=clip.quality, target_hz=lambda _: centroid, progress=progress
+        )
     else:
         produced = render_edit(
             score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
