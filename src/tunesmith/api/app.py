@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tunesmith import __version__
 from tunesmith.api import errors
+from tunesmith.api.links import install_links
 from tunesmith.api.metrics import HttpMetrics
 from tunesmith.api.routes import analysis, edits, native, nuro, producer, public, riffusion, sonic, studio
 from tunesmith.api.routes import batch as batch_routes
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(native.router)
     app.include_router(public.router)
     app.include_router(playground_router)  # the playground page at / (tunesmith.web)
+    install_links(app)  # OpenAPI links: submit → poll → clip → file (tunesmith.api.links)
     app.add_middleware(RequestMiddleware, metrics=app.state.http_metrics)
     return app
 
