@@ -9,8 +9,10 @@ PostgreSQL, Redis and S3-compatible server started for the run).
 The generator is bounded (open loop): requests are due at a fixed rate; at most ``--concurrency``
 polls (and 4 submissions) are in flight, and a request that finds no free slot when due is counted
 as *dropped* rather than queued, so the generator never builds an unbounded backlog. Polls
-alternate between the API processes. After the load phase the run waits (``--drain-s``) for the
-submitted songs to finish.
+alternate between the API processes. Each generator is one asyncio loop with a pooled
+``httpx.AsyncClient`` per API process; ``--generators N`` splits the polls over N processes when one
+loop cannot keep the rate (the report prints achieved against target rates). After the load phase
+the run waits (``--drain-s``) for the submitted songs to finish.
 
 Reports: achieved polls/s and submissions/s with p50/p99 latency and error rate (non-2xx or
 transport errors), dropped requests, queue wait (task start − submission, p50/p99) and songs per
@@ -20,8 +22,10 @@ minute per worker. Numbers are for the machine it runs on.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import importlib.util
+import multiprocessing
 import os
 import signal
 import statistics
@@ -30,7 +34,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -200,9 +204,13 @@ class Stream:
     latencies_s: list[float] = field(default_factory=list)
     errors: int = 0
     dropped: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def report(self, name: str, seconds: float) -> str:
+    def merge(self, other: Stream) -> None:
+        self.latencies_s += other.latencies_s
+        self.errors += other.errors
+        self.dropped += other.dropped
+
+    def report(self, name: str, seconds: float, target_per_s: float) -> str:
         done = len(self.latencies_s)
         if not done:
             return f"{name}: nothing completed (errors {self.errors}, dropped {self.dropped})"
@@ -210,90 +218,138 @@ class Stream:
         p50 = statistics.median(ordered) * 1000
         p99 = ordered[min(done - 1, int(0.99 * done))] * 1000
         return (
-            f"{name}: {done / seconds:8.1f}/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
+            f"{name}: {done / seconds:8.1f}/s of {target_per_s:g}/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
             f"errors {self.errors / done:6.2%} ({self.errors}/{done})  dropped {self.dropped}"
         )
 
 
-def paced(
-    rate_per_s: float,
-    seconds: float,
-    pool: ThreadPoolExecutor,
-    slots: threading.Semaphore,
-    stream: Stream,
-    request: Any,
-) -> threading.Thread:
-    """A thread that calls ``request(i)`` at ``rate_per_s`` for ``seconds`` through ``pool``."""
+async def _paced(
+    rate_per_s: float, seconds: float, limit: int, stream: Stream, request: Any, offset: int = 0
+) -> None:
+    """Start ``request(i)`` at ``rate_per_s`` for ``seconds`` (open loop) with at most ``limit`` in
+    flight; a request due while all slots are busy is dropped, never queued."""
+    if rate_per_s <= 0:
+        return
+    in_flight: set[asyncio.Task[None]] = set()
 
-    def one(i: int) -> None:
+    async def one(i: int) -> None:
         started = time.perf_counter()
         try:
-            ok = bool(request(i))
-        except httpx.TransportError:
+            ok = bool(await request(i))
+        except httpx.HTTPError:
             ok = False
-        elapsed = time.perf_counter() - started
-        with stream.lock:
-            stream.latencies_s.append(elapsed)
-            stream.errors += 0 if ok else 1
-        slots.release()
+        stream.latencies_s.append(time.perf_counter() - started)
+        stream.errors += 0 if ok else 1
 
-    def schedule() -> None:
-        if rate_per_s <= 0:
-            return
-        t0 = time.monotonic()
-        count = int(rate_per_s * seconds)
-        for i in range(count):
-            delay = t0 + i / rate_per_s - time.monotonic()
-            if delay > 0:
-                time.sleep(delay)
-            if slots.acquire(blocking=False):
-                pool.submit(one, i)
-            else:
-                with stream.lock:
-                    stream.dropped += 1
-
-    thread = threading.Thread(target=schedule, daemon=True)
-    thread.start()
-    return thread
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    for i in range(int(rate_per_s * seconds)):
+        delay = t0 + i / rate_per_s - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if len(in_flight) >= limit:
+            stream.dropped += 1
+            continue
+        task = asyncio.create_task(one(offset + i))
+        in_flight.add(task)
+        task.add_done_callback(in_flight.discard)
+    if in_flight:
+        await asyncio.wait(in_flight)
 
 
-def run_load(deployment: Deployment, args: argparse.Namespace) -> None:
-    auth = {"Authorization": f"Bearer {deployment.key}"}
-    song = {"mv": "sonic-v6-mini", "make_instrumental": True, "tags": "rock", "duration": args.song_duration}
-    clients = [httpx.Client(base_url=api, headers=auth, timeout=30) for api in deployment.apis]
-    first = clients[0].post("/api/v1/sonic/create", json={**song, "seed": 0})
-    assert first.status_code == 200, first.text
-    poll_task = first.json()["task_id"]
-    submitted: list[str] = [poll_task]
+@dataclass(frozen=True)
+class GeneratorJob:
+    """What one generator process does: its share of the polls, and (process 0) the submissions."""
+
+    apis: list[str]
+    key: str
+    poll_task: str
+    song: dict[str, Any]
+    seconds: float
+    poll_rate: float
+    submit_rate: float
+    concurrency: int
+    index: int
+
+
+def generate(job: GeneratorJob) -> tuple[Stream, Stream, list[str], float]:
+    """Run one generator (an asyncio loop, one pooled ``httpx.AsyncClient`` per API process);
+    returns its streams, the submitted task ids and the seconds its load phase lasted."""
+    return asyncio.run(_generate(job))
+
+
+async def _generate(job: GeneratorJob) -> tuple[Stream, Stream, list[str], float]:
+    auth = {"Authorization": f"Bearer {job.key}"}
+    limits = httpx.Limits(max_connections=job.concurrency + 4, max_keepalive_connections=job.concurrency + 4)
+    clients = [httpx.AsyncClient(base_url=api, headers=auth, timeout=30, limits=limits) for api in job.apis]
     polls, submits = Stream(), Stream()
+    submitted: list[str] = []
 
-    def poll(i: int) -> bool:
-        answer = clients[i % len(clients)].get(f"/api/v1/sonic/task/{poll_task}")
+    async def poll(i: int) -> bool:
+        answer = await clients[i % len(clients)].get(f"/api/v1/sonic/task/{job.poll_task}")
         return answer.status_code == 200 and answer.json().get("code") == 200
 
-    def submit(i: int) -> bool:
-        answer = clients[i % len(clients)].post("/api/v1/sonic/create", json={**song, "seed": i + 1})
+    async def submit(i: int) -> bool:
+        body = {**job.song, "seed": i + 1}
+        answer = await clients[i % len(clients)].post("/api/v1/sonic/create", json=body)
         if answer.status_code == 200 and answer.json().get("task_id"):
             submitted.append(answer.json()["task_id"])
             return True
         return False
 
-    submit_slots = 4  # submissions have their own slots: saturated polls never starve them
-    with ThreadPoolExecutor(max_workers=args.concurrency + submit_slots) as pool:
-        started = time.monotonic()
-        threads = [
-            paced(args.poll_rate, args.seconds, pool, threading.Semaphore(args.concurrency), polls, poll),
-            paced(args.submit_rate, args.seconds, pool, threading.Semaphore(submit_slots), submits, submit),
-        ]
-        for thread in threads:
-            thread.join()
-    load_s = time.monotonic() - started
+    started = time.monotonic()
+    try:
+        await asyncio.gather(
+            _paced(job.poll_rate, job.seconds, job.concurrency, polls, poll, offset=job.index),
+            # submissions have their own slots: saturated polls never starve them
+            _paced(job.submit_rate, job.seconds, 4, submits, submit),
+        )
+    finally:
+        for client in clients:
+            await client.aclose()
+    return polls, submits, submitted, time.monotonic() - started
+
+
+def run_load(deployment: Deployment, args: argparse.Namespace) -> None:
+    auth = {"Authorization": f"Bearer {deployment.key}"}
+    song = {"mv": "sonic-v6-mini", "make_instrumental": True, "tags": "rock", "duration": args.song_duration}
+    first = httpx.post(deployment.apis[0] + "/api/v1/sonic/create", json={**song, "seed": 0}, headers=auth)
+    assert first.status_code == 200, first.text
+    poll_task = first.json()["task_id"]
+    submitted: list[str] = [poll_task]
+    polls, submits = Stream(), Stream()
+    jobs = [
+        GeneratorJob(
+            apis=deployment.apis,
+            key=deployment.key,
+            poll_task=poll_task,
+            song=song,
+            seconds=args.seconds,
+            poll_rate=args.poll_rate / args.generators,
+            submit_rate=args.submit_rate if index == 0 else 0.0,
+            concurrency=max(1, args.concurrency // args.generators),
+            index=index,
+        )
+        for index in range(args.generators)
+    ]
+    if args.generators == 1:
+        results = [generate(jobs[0])]
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=args.generators, mp_context=context) as pool:
+            results = list(pool.map(generate, jobs))
+    load_s = max(result[3] for result in results)  # process start-up excluded
+    for job_polls, job_submits, job_submitted, _ in results:
+        polls.merge(job_polls)
+        submits.merge(job_submits)
+        submitted += job_submitted
     print(
         f"mode {args.mode}: {len(deployment.apis)} API process(es), {deployment.workers} worker(s), "
-        f"{load_s:.1f} s of load, target {args.poll_rate}/s polls + {args.submit_rate}/s submissions"
+        f"{args.generators} generator process(es), {load_s:.1f} s of load, "
+        f"target {args.poll_rate:g}/s polls + {args.submit_rate:g}/s submissions"
     )
-    print(polls.report("polls      ", load_s))
-    print(submits.report("submissions", load_s))
+    print(polls.report("polls      ", load_s, args.poll_rate))
+    print(submits.report("submissions", load_s, args.submit_rate))
     deadline = time.monotonic() + args.drain_s
     tasks: list[Any] = []
     while time.monotonic() < deadline:
@@ -301,6 +357,7 @@ def run_load(deployment: Deployment, args: argparse.Namespace) -> None:
         if all(t is not None and t.state in ("succeeded", "failed") for t in tasks):
             break
         time.sleep(0.5)
+    tasks = [deployment.store.get_task(t) for t in submitted]
     finished = [t for t in tasks if t is not None and t.state in ("succeeded", "failed") and t.finished_at]
     waits = sorted((t.started_at - t.created_at).total_seconds() for t in finished if t.started_at)
     succeeded = [t for t in finished if t.state == "succeeded"]
@@ -311,15 +368,13 @@ def run_load(deployment: Deployment, args: argparse.Namespace) -> None:
     )
     if waits:
         p99 = waits[min(len(waits) - 1, int(0.99 * len(waits)))]
-        print(f"queue wait: p50 {statistics.median(waits):.1f} s  p99 {p99:.1f} s")
+        print(f"queue wait (finished tasks): p50 {statistics.median(waits):.1f} s  p99 {p99:.1f} s")
     if succeeded:
         first_at = min(t.created_at for t in tasks if t is not None)
         span_min = (max(t.finished_at for t in succeeded) - first_at).total_seconds() / 60
         per_worker = len(succeeded) / max(span_min, 1e-9) / deployment.workers
         songs = f"{args.song_duration:.0f} s songs, 2 clips each"
         print(f"throughput: {per_worker:.2f} songs/minute per worker ({songs})")
-    for client in clients:
-        client.close()
 
 
 def main() -> None:
@@ -328,7 +383,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="Length of the load phase.")
     parser.add_argument("--poll-rate", type=float, default=500.0, help="Polls per second (target).")
     parser.add_argument("--submit-rate", type=float, default=2.0, help="Submissions per second (target).")
-    parser.add_argument("--concurrency", type=int, default=32, help="Requests in flight at most.")
+    parser.add_argument(
+        "--concurrency", type=int, default=32, help="Polls in flight at most (all generators)."
+    )
+    parser.add_argument(
+        "--generators", type=int, default=1, help="Generator processes (asyncio each); polls are split."
+    )
     parser.add_argument("--workers", type=int, default=2, help="Worker processes.")
     parser.add_argument("--song-duration", type=float, default=10.0, help="Seconds of each song.")
     parser.add_argument("--drain-s", type=float, default=300.0, help="Wait this long for songs to finish.")
