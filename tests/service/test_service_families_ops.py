@@ -404,3 +404,43 @@ def test_nuro_vocal_bright_timbre_brightens_the_sung_voice(real: Real) -> None:
     plain = measure_timbre(render_vocals(score_of(svc, clip_id))["vocals"])
     assert sung is not None and plain is not None
     assert abs(sung.centroid_hz / plain.centroid_hz / 1.35 - 1) < 0.1, (sung.centroid_hz, plain.centroid_hz)
+
+
+def test_swap_vocals_on_an_upload_resings_its_transcribed_line(real: Real) -> None:
+    from tunesmith.music.analyze.separate import separate_vocals
+    from tunesmith.music.audio import encode_wav
+
+    client, auth, svc = real
+    source_id = stored_song(svc)
+    wav = encode_wav(wav_of(svc, source_id))
+    up = client.post("/api/v1/producer/upload", files={"file": ("song.wav", wav)}, headers=auth).json()
+    upload_id = client.get(f"/api/v1/producer/task/{up['task_id']}", headers=auth).json()["data"][0][
+        "clip_id"
+    ]
+    body = {"task_type": "swap_music_vocals", "clip_id": upload_id, "sound": "male vocals", "seed": 5}
+    r = client.post("/api/v1/producer/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    done = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["status"] == "SUCCESS", done
+    item = done["data"][0]
+    assert item["duration"] == 10.0 and item["metadata"]["estimated"] is True
+    upload = decode_audio(client.get(item["wav_url"]).content)
+    assert abs(upload.duration_s - 10.0) < 0.01
+    # the new (male) voice sings the upload's transcribed line an octave down: below the source's
+    # female line (D4 here), in the male range, where the source sang
+    source = score_of(svc, source_id)
+    sung = score_of(svc, item["clip_id"])
+    truth_hz = 440.0 * 2 ** ((float(np.median([v.pitch for v in source.vocals])) - 69) / 12)
+    semitones = 12 * np.log2(median_f0_hz(wav_of(svc, item["clip_id"], "stems/vocals.flac")) / truth_hz)
+    assert -16.0 < semitones < -4.0, semitones
+    assert sung.vocal_gender == "m" and 45 <= np.median([v.pitch for v in sung.vocals]) <= 60
+    first_s = min(source.seconds_at(v.start_beat) for v in source.vocals)
+    assert abs(min(sung.seconds_at(v.start_beat) for v in sung.vocals) - first_s) < 1.0
+    original = separate_vocals(wav_of(svc, source_id))
+    # the accompaniment is the upload's own (separated), kept as it is
+    kept = wav_of(svc, item["clip_id"], "stems/keyboard.flac").samples
+    expected = original.accompaniment.to_stereo().samples
+    gain = float(np.sum(kept * expected) / np.sum(expected * expected))
+    residual_db = 10 * np.log10(np.mean((kept - gain * expected) ** 2) / np.mean(kept**2))
+    assert residual_db < -30.0 and 0.5 < gain <= 1.0 + 1e-3, (residual_db, gain)

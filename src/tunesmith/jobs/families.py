@@ -16,10 +16,12 @@ operation in the request (``op``), exactly as :mod:`tunesmith.jobs.edits` does:
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from datetime import datetime
 from typing import Any
 
@@ -231,9 +233,10 @@ def swap_vocals_request(
 ) -> dict[str, Any]:
     """The request of a vocal swap (riffusion and producer ``swap_music_vocals``): ``op``
     ``swap_vocals`` (the source's melody re-sung by the voice ``sound`` names; new words on it if
-    ``lyrics``) when the source sings; ``add_vocals`` (a new vocal for ``lyrics``) when it does not.
+    ``lyrics``) when the source sings or is an upload; ``add_vocals`` (a new vocal for ``lyrics``)
+    when it is our instrumental.
     ``The clip has no vocals.`` when it does not sing and no lyrics are given."""
-    if not has_vocals(source):
+    if source.origin != "upload" and not has_vocals(source):  # an upload's vocal is found when it runs
         if lyrics is None:
             raise InvalidParameter(NO_VOCALS, field=field_name)
         return edit_request(
@@ -1299,8 +1302,6 @@ def nuro_bgm_clip(services: Services, task: Task, clip: Clip, progress: Progress
     the segments (:func:`~tunesmith.music.edit.segments.arrange_segments`). A v1.0 duration under
     the composer's 10 s minimum: a 10 s song cut to the duration with a short fade-out. Otherwise
     the engine's create."""
-    from dataclasses import replace as dc_replace
-
     from tunesmith.jobs.handlers import create_clip
     from tunesmith.jobs.runner import spec_for
     from tunesmith.music.compose import compose
@@ -1440,6 +1441,71 @@ def studio_precede_clip(services: Services, task: Task, clip: Clip, progress: Pr
     return EngineResult(bundle=files, facts=_facts_of(score, source_clip.title, clip.tags))
 
 
+def _swap_upload_vocals(
+    services: Services,
+    clip: Clip,
+    source_clip: Clip,
+    source: Score,
+    lyrics: str | None,
+    gender: str | None,
+    progress: Progress,
+) -> EngineResult:
+    """A voice swap on an upload: its vocal is separated (``separate_vocals``) and transcribed
+    (``transcribe_notes`` → ``lead_line``); the line is re-sung by the new voice
+    (:func:`~tunesmith.music.edit.swap.sing_transcribed`) at the separated vocal's level, over the
+    separated accompaniment, which is kept as it is (stem ``keyboard``, the kept-audio stem)."""
+    from tunesmith.jobs.edits import SOURCE_FAILED, source_mix
+    from tunesmith.music.analyze.separate import separate_vocals
+    from tunesmith.music.analyze.transcribe import lead_line, transcribe_notes
+    from tunesmith.music.edit.keep_audio import SOURCE_AUDIO_STEM
+    from tunesmith.music.edit.swap import sing_transcribed
+    from tunesmith.music.produce import render_score
+
+    mix = source_mix(services, source_clip)
+    split = separate_vocals(mix)
+    line = lead_line(transcribe_notes(split.vocals), min_pitch=36)
+    if not line:
+        services.store.finish_clip(clip.id, state="failed", error_message=NO_VOCALS)
+        raise InvalidParameter(NO_VOCALS, field="continue_clip_id")
+    try:
+        score = sing_transcribed(
+            source, [(n.pitch, n.start_s, n.end_s) for n in line], seed=int(clip.seed or 0),
+            vocal_gender=gender, lyrics=lyrics,
+        )  # fmt: skip
+    except InvalidParameter:
+        services.store.finish_clip(clip.id, state="failed", error_message=SOURCE_FAILED)
+        raise
+    voice_only = copy.copy(score)
+    voice_only.tracks = []
+    rendered = render_score(voice_only, quality=clip.quality, progress=progress)
+    frames = mix.frames
+    voices = {g: a.to_stereo().with_frames(frames) for g, a in rendered.stems.items()}
+    total = sum((a.samples.astype(np.float64) for a in voices.values()), np.zeros((2, frames)))
+    level = float(np.sqrt(np.mean(total**2)))
+    target = float(np.sqrt(np.mean(split.vocals.to_stereo().samples.astype(np.float64) ** 2)))
+    gain = target / level if level > 0 and target > 0 else 1.0
+    accompaniment = split.accompaniment.to_stereo().with_frames(frames)
+    master = accompaniment.samples.astype(np.float64) + gain * total
+    peak = float(np.abs(master).max())
+    down = 0.98 / peak if peak > 0.98 else 1.0
+    stems = {g: AudioBuffer(np.asarray(a.samples * gain * down, dtype=np.float32), mix.sample_rate_hz)
+             for g, a in voices.items()}  # fmt: skip
+    stems[SOURCE_AUDIO_STEM] = AudioBuffer(
+        np.asarray(accompaniment.samples * down, dtype=np.float32), mix.sample_rate_hz
+    )
+    score.duration_s = round(frames / mix.sample_rate_hz, 6)
+    produced = render_edit(
+        score,
+        master=AudioBuffer(np.asarray(master * down, dtype=np.float32), mix.sample_rate_hz),
+        stems=stems,
+        quality=clip.quality,
+        with_video=services.settings.engine.video,
+        progress=progress,
+    )
+    facts = _facts_of(produced.score, source_clip.title, clip.tags)
+    return EngineResult(bundle=produced.bundle, facts=dc_replace(facts, estimated=True))
+
+
 def swap_vocals_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
     """A voice swap: the source's vocal melody (pitches and rhythm, words unless new ``lyrics``)
     re-sung by another voice (:func:`~tunesmith.music.edit.swap.swap_voice`); the accompaniment
@@ -1455,6 +1521,10 @@ def swap_vocals_clip(services: Services, task: Task, clip: Clip, progress: Progr
     progress("arrange", 0, 1)
     lyrics = req.get("lyrics")
     sung = lyrics is not None and any(not line.backing for line in parse_lyrics(str(lyrics)).lines)
+    if source_clip.origin == "upload":
+        words = str(lyrics) if sung else None
+        gender = req.get("vocal_gender")
+        return _swap_upload_vocals(services, clip, source_clip, source, words, gender, progress)
     score = swap_voice(
         source,
         seed=int(clip.seed or 0),

@@ -20,6 +20,7 @@ instrument stems) and keeps the vocal line's rhythm and melody:
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import replace
 from statistics import median
 
@@ -30,7 +31,7 @@ from tunesmith.music.lyrics.sections import LyricLine, LyricSection, ParsedLyric
 from tunesmith.music.lyrics.words import words_of_line
 from tunesmith.music.score import Score, VocalNote
 
-__all__ = ["VOICE_CENTRE", "octave_shift", "swap_voice"]
+__all__ = ["VOICE_CENTRE", "octave_shift", "sing_transcribed", "swap_voice"]
 
 VOICE_CENTRE = {"f": 67, "m": 55}
 """The median MIDI pitch each voice sings most comfortably (G4 / G3)."""
@@ -155,3 +156,63 @@ def swap_voice(
     out.vocal_gender = new  # type: ignore[assignment]
     out.seed = seed
     return out
+
+
+MALE_CENTRE_MAX = 52
+"""A transcribed line whose median pitch is at most E3 (≈ 165 Hz) was sung by a male voice."""
+_VOCALISE = "ah"
+
+
+def sing_transcribed(
+    source: Score,
+    notes: Sequence[tuple[int, float, float]],
+    *,
+    seed: int,
+    vocal_gender: str | None = None,
+    lyrics: str | None = None,
+    phrase_gap_s: float = 0.6,
+) -> Score:
+    """``source`` (e.g. an upload's estimated Score) with a vocal line made of transcribed
+    ``notes`` (``(midi_pitch, start_s, end_s)``, seconds from the song's start), then re-sung as
+    :func:`swap_voice` does: the original singer's gender is read from the line's median pitch
+    (≤ E3: male), the new voice is ``vocal_gender`` or the other one; notes closer than
+    ``phrase_gap_s`` form one phrase (one lyric line). Without ``lyrics`` the line is sung on
+    "ah" (the words of a recording are not known). Raises InvalidParameter(field="continue_clip_id")
+    when ``notes`` is empty."""
+    check_seed(seed)
+    check_source(source)
+    ordered = sorted((n for n in notes if n[2] > n[1]), key=lambda n: n[1])
+    if not ordered:
+        raise InvalidParameter("The clip has no vocals.", field="continue_clip_id")
+    phonemes = syllabify_words(words_of_line(_VOCALISE))[0].syllables[0].phonemes
+    vocals: list[VocalNote] = []
+    line = 0
+    for i, (pitch, start_s, end_s) in enumerate(ordered):
+        if i and start_s - ordered[i - 1][2] > phrase_gap_s:
+            line += 1
+        start = source.beat_at(start_s)
+        length = max(0.05, source.beat_at(min(end_s, source.duration_s - 0.05)) - start)
+        vocals.append(
+            VocalNote(
+                pitch=int(pitch), start_beat=round(start, 6), length_beats=round(length, 6), velocity=90,
+                syllable=_VOCALISE, word=_VOCALISE, word_index=i, line_index=line, phonemes=phonemes,
+            )
+        )  # fmt: skip
+    sung = copy.copy(source)
+    sung.vocals = vocals
+    sung.lyrics = sung_text(
+        ParsedLyrics(
+            sections=[
+                LyricSection(
+                    kind="verse",
+                    label="Verse",
+                    lines=[
+                        LyricLine(text=" ".join(_VOCALISE for v in vocals if v.line_index == k))
+                        for k in range(line + 1)
+                    ],
+                )
+            ]
+        )
+    )
+    sung.vocal_gender = "m" if median(v.pitch for v in vocals) <= MALE_CENTRE_MAX else "f"
+    return swap_voice(sung, seed=seed, vocal_gender=vocal_gender, lyrics=lyrics)
