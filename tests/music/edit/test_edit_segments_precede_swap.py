@@ -169,3 +169,20 @@ def test_swap_voice_needs_a_vocal(source: Score) -> None:
     assert bad.value.field == "continue_clip_id"
     with pytest.raises(InvalidParameter):
         swap_voice(source, seed=1, vocal_gender="x")
+
+
+def test_sing_transcribed_builds_phrases_and_swaps_the_voice(source: Score) -> None:
+    from tunesmith.music.edit.swap import sing_transcribed
+
+    notes = [(64, 1.0, 1.4), (67, 1.5, 1.9), (69, 2.0, 2.6), (67, 4.0, 4.5), (64, 4.6, 5.2)]
+    out = sing_transcribed(source, notes, seed=3)
+    assert out.vocal_gender == "m"  # a female line (median E4–G4) goes to the other voice
+    assert [v.pitch for v in out.vocals] == [p - 12 for p, _, _ in notes]
+    assert [v.line_index for v in out.vocals] == [0, 0, 0, 1, 1]  # the 1.4 s gap starts a phrase
+    assert [round(out.seconds_at(v.start_beat), 3) for v in out.vocals] == [1.0, 1.5, 2.0, 4.0, 4.6]
+    assert out.lyrics.splitlines()[1:] == ["ah ah ah", "ah ah"]
+    worded = sing_transcribed(source, notes, seed=3, vocal_gender="f", lyrics="[Verse]\nHello there\nGo home")
+    assert [v.pitch for v in worded.vocals] == [p for p, _, _ in notes]
+    assert "Hello there" in worded.lyrics
+    with pytest.raises(InvalidParameter):
+        sing_transcribed(source, [], seed=1)
