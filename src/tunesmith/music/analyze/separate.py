@@ -163,8 +163,23 @@ def _repeating_background(spec: FloatArray, spacing: int, *, neighbours: int = 9
 def separate_vocals(audio: AudioBuffer) -> VocalSplit:
     """Split ``audio`` into a vocal estimate and the accompaniment (their sum is the input).
 
-    Any rate and channel count; deterministic. About 1 s per 30 s of 44.1 kHz stereo.
+    Melody-driven (see :mod:`tunesmith.music.analyze.melody_mask`): the lead voice's f0 is
+    tracked on the REPET-SIM residual and a harmonic comb, weighted by the residual's share of
+    each bin, is the vocal mask. Any rate and channel count; deterministic. About 5 s per
+    3 minutes of 44.1 kHz stereo on one core.
     """
+    if audio.frames < N_FFT:
+        return VocalSplit(AudioBuffer.from_array(np.zeros_like(audio.samples), audio.sample_rate_hz), audio)
+    from tunesmith.music.analyze.melody_mask import vocal_stem
+
+    vocals = vocal_stem(audio)
+    accompaniment = AudioBuffer.from_array(audio.samples - vocals.samples, audio.sample_rate_hz)
+    return VocalSplit(vocals, accompaniment)
+
+
+def separate_vocals_repet(audio: AudioBuffer) -> VocalSplit:
+    """The previous vocal split (HPSS + REPET-SIM soft mask, no melody), kept as the baseline that
+    ``bench/bench_analysis.py`` compares :func:`separate_vocals` with. Sum equals the input."""
     if audio.frames < N_FFT:
         return VocalSplit(AudioBuffer.from_array(np.zeros_like(audio.samples), audio.sample_rate_hz), audio)
     masks = _masks(audio)
@@ -181,18 +196,22 @@ STEM_NAMES = ("vocals", "drums", "bass", "other")
 def separate_stems(audio: AudioBuffer) -> dict[str, AudioBuffer]:
     """Four stems of ``audio`` — ``vocals``, ``drums``, ``bass``, ``other`` — summing to the input.
 
-    Each stem has the input's rate, channels and frames. Deterministic.
+    ``vocals`` is :func:`separate_vocals`'s; drums (percussive part), bass (harmonic part below
+    :data:`BASS_CUTOFF_HZ`) and other (the rest) split what remains. Each stem has the input's
+    rate, channels and frames. Deterministic.
     """
     if audio.frames < N_FFT:
         silent = AudioBuffer.from_array(np.zeros_like(audio.samples), audio.sample_rate_hz)
         return {"vocals": silent, "drums": silent, "bass": silent, "other": audio}
-    masks = _masks(audio)
-    spec = _stft(audio)
-    out: dict[str, AudioBuffer] = {}
-    for name in ("vocals", "drums", "bass"):
-        out[name] = _istft((spec * masks[name][None, :, :]).astype(np.complex64), audio)
-    rest = audio.samples - out["vocals"].samples - out["drums"].samples - out["bass"].samples
-    out["other"] = AudioBuffer.from_array(rest, audio.sample_rate_hz)
+    split = separate_vocals(audio)
+    rest = split.accompaniment
+    masks = _masks(rest)
+    spec = _stft(rest)
+    out: dict[str, AudioBuffer] = {"vocals": split.vocals}
+    for name in ("drums", "bass"):
+        out[name] = _istft((spec * masks[name][None, :, :]).astype(np.complex64), rest)
+    remainder = rest.samples - out["drums"].samples - out["bass"].samples
+    out["other"] = AudioBuffer.from_array(remainder, audio.sample_rate_hz)
     return {name: out[name] for name in STEM_NAMES}
 
 

@@ -1,0 +1,230 @@
+"""Melody-driven vocal separation: track the lead voice's f0, keep its harmonics.
+
+Our songs (and most songs) have one monophonic, pitched lead voice. The vocal mask is built in
+four steps on a mono downmix at :data:`ANALYSIS_RATE_HZ` (STFT :data:`N_FFT` / :data:`HOP`):
+
+1. **Repeating background** (REPET-SIM, Rafii & Pardo 2012): each frame's magnitude is compared
+   with every other frame ≥ :data:`REPEAT_SPACING_S` away (cosine similarity, on frames
+   decimated by :data:`BACKGROUND_DECIMATION`), and the element-wise median of its
+   :data:`BACKGROUND_NEIGHBOURS` most similar frames is the accompaniment estimate ``R``. The
+   residual ``V = max(X − R, 0)`` is what does not repeat: the voice, fills, noise.
+2. **Pitch salience** of the residual: for every f0 candidate (:data:`F0_RANGE_HZ`, a fifth of a
+   semitone apart) the weighted sum of the log-compressed residual at its first
+   :data:`HARMONICS` harmonics (weights :data:`HARMONIC_DECAY` ^ (h−1), below
+   :data:`SALIENCE_MAX_HZ`).
+3. **Tracking** (Viterbi over the candidates plus an unvoiced state, steps of at most
+   :data:`MAX_STEP_SEMITONES` per frame): once over the whole range, then again inside
+   ±:data:`REGISTER_SPAN` (ratio) of the first pass's median f0 — the singer's register — which
+   removes most jumps to the bass line and to accompaniment chords.
+4. **Harmonic comb**: a Gaussian (σ = :data:`COMB_SIGMA_BINS` bins) at every harmonic of the
+   tracked f0 up to :data:`COMB_MAX_HZ`, times the residual's share ``V / X`` of the bin. The mask
+   is applied to every channel's STFT at the input rate (same frame duration, so bins line up).
+
+Measured on six 25 s songs of our engine re-uploaded as plain audio (``bench/bench_analysis.py
+--separation``): mean vocal SDR 2.9 dB against 0.9 dB for the previous HPSS + REPET mask; with
+the true f0 the same mask reaches 4.2 dB, so the tracker is the weak link.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from tunesmith.music.audio import AudioBuffer
+
+ANALYSIS_RATE_HZ = 11_025
+"""Masks are computed, and the vocal stem is filtered, at this rate (Hz); the stem is resampled
+back to the input rate. The comb stops at :data:`COMB_MAX_HZ`, below this rate's Nyquist."""
+
+N_FFT = 1024
+"""STFT size at :data:`ANALYSIS_RATE_HZ` (93 ms, 10.8 Hz bins: harmonics of a 100 Hz voice resolve)."""
+
+HOP = 128
+"""STFT hop at :data:`ANALYSIS_RATE_HZ` (11.6 ms)."""
+
+BACKGROUND_DECIMATION = 4
+"""The repeating background is estimated on every 4th frame (46 ms) and held in between: the
+similarity search is quadratic in the number of frames."""
+
+REPEAT_SPACING_S = 2.0
+"""REPET-SIM compares a frame only with frames at least this far away (s)."""
+
+BACKGROUND_NEIGHBOURS = 39
+"""How many most-similar frames the background median takes (odd: the median is one element).
+Mean vocal SDR on the six bench songs: 10 → 2.4 dB, 20 → 2.8, 40 → 3.0, 80 → 2.7."""
+
+F0_RANGE_HZ = (100.0, 1000.0)
+"""Lowest and highest lead-voice f0 searched (Hz)."""
+
+STEPS_PER_SEMITONE = 5
+"""f0 candidates per semitone (20 cents apart)."""
+
+HARMONICS = 10
+"""Harmonics summed in the pitch salience."""
+
+HARMONIC_DECAY = 0.8
+"""Weight of harmonic h in the salience is HARMONIC_DECAY ** (h − 1)."""
+
+SALIENCE_MAX_HZ = 5000.0
+"""Harmonics above this frequency (Hz) do not count in the salience."""
+
+MAX_STEP_SEMITONES = 1.0
+"""Largest f0 change (semitones) between two frames that the tracker allows without a penalty."""
+
+VOICING_SWITCH_P = 0.02
+"""Per-frame probability of switching between voiced and unvoiced in the tracker."""
+
+REGISTER_SPAN = 1.6
+"""The second tracking pass searches f0 within ×/÷ this ratio of the first pass's median."""
+
+COMB_SIGMA_BINS = 1.0
+"""Width (standard deviation, STFT bins) of each harmonic's Gaussian in the comb."""
+
+COMB_SIGMA_GROWTH = 0.004
+"""Extra width per bin of centre frequency (vibrato and pitch error grow with the harmonic)."""
+
+COMB_MAX_HZ = 5000.0
+"""Highest harmonic (Hz) the comb keeps."""
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def repeating_background(
+    spec: FloatArray, spacing: int, *, neighbours: int | None = None, block: int = 512
+) -> FloatArray:
+    """REPET-SIM background of a magnitude spectrogram (bins × frames, ≥ 0): per frame, the
+    element-wise median of its ``neighbours`` most cosine-similar frames, excluding frames fewer
+    than ``spacing`` frames away; never above the input. Memory O(frames × block).
+    ``neighbours`` defaults to :data:`BACKGROUND_NEIGHBOURS`."""
+    frames = spec.shape[1]
+    k = min(BACKGROUND_NEIGHBOURS if neighbours is None else neighbours, frames - 2 * spacing - 1)
+    if k < 1:
+        return spec.copy()
+    unit = spec / (np.linalg.norm(spec, axis=0, keepdims=True) + 1e-12)
+    out = np.empty_like(spec)
+    columns = np.arange(frames)
+    for start in range(0, frames, block):
+        rows = np.arange(start, min(frames, start + block))
+        sim = unit[:, rows].T @ unit
+        sim[np.abs(rows[:, None] - columns[None, :]) < spacing] = -np.inf
+        idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        gathered = spec[:, idx]  # bins × rows × k (the median runs over the contiguous last axis)
+        out[:, rows] = np.partition(gathered, k // 2, axis=2)[:, :, k // 2]
+    result: FloatArray = np.minimum(out, spec)
+    return result
+
+
+def f0_candidates_hz() -> npt.NDArray[np.float64]:
+    """The f0 grid (Hz) the tracker chooses from, :data:`STEPS_PER_SEMITONE` per semitone."""
+    lo, hi = F0_RANGE_HZ
+    n = int(np.floor(12 * STEPS_PER_SEMITONE * np.log2(hi / lo))) + 1
+    out: npt.NDArray[np.float64] = lo * 2.0 ** (np.arange(n) / (12 * STEPS_PER_SEMITONE))
+    return out
+
+
+def pitch_salience(residual: FloatArray) -> FloatArray:
+    """Harmonic-sum salience (candidates × frames) of a magnitude spectrogram on the
+    :data:`N_FFT` grid at :data:`ANALYSIS_RATE_HZ`; rows follow :func:`f0_candidates_hz`."""
+    cands = f0_candidates_hz()
+    bin_hz = ANALYSIS_RATE_HZ / N_FFT
+    peak = float(np.max(residual)) if residual.size else 0.0
+    log_mag = np.log1p(residual / (peak * 1e-3 + 1e-12)).astype(np.float32)
+    out = np.zeros((cands.size, residual.shape[1]), dtype=np.float32)
+    for h in range(1, HARMONICS + 1):
+        freqs = h * cands
+        ok = freqs < min(SALIENCE_MAX_HZ, ANALYSIS_RATE_HZ / 2 - 2 * bin_hz)
+        pos = freqs[ok] / bin_hz
+        i0 = pos.astype(np.int64)
+        frac = (pos - i0).astype(np.float32)[:, None]
+        out[ok] += np.float32(HARMONIC_DECAY ** (h - 1)) * (log_mag[i0] * (1 - frac) + log_mag[i0 + 1] * frac)
+    return out
+
+
+def _viterbi(cands: npt.NDArray[np.float64], salience: FloatArray) -> npt.NDArray[np.float64]:
+    import librosa
+
+    n, frames = salience.shape
+    if n == 0 or frames == 0:
+        return np.zeros(frames)
+    top = salience.max(axis=0)
+    prob = (salience / (top[None, :] + 1e-9)) ** 4
+    reference = float(np.percentile(top, 90)) if frames else 0.0
+    voiced = np.clip(top / (0.6 * reference + 1e-9), 0.0, 1.0) if reference > 0 else np.zeros(frames)
+    obs = np.vstack([prob * voiced[None, :], (1.0 - voiced)[None, :]]).astype(np.float64)
+    obs /= obs.sum(axis=0, keepdims=True) + 1e-12
+    width = 2 * round(MAX_STEP_SEMITONES * STEPS_PER_SEMITONE) + 1
+    local = librosa.sequence.transition_local(n, min(width, n), window="triangle", wrap=False)
+    trans = np.zeros((n + 1, n + 1))
+    trans[:n, :n] = local * (1 - VOICING_SWITCH_P)
+    trans[:n, n] = VOICING_SWITCH_P
+    trans[n, :n] = VOICING_SWITCH_P / n
+    trans[n, n] = 1 - VOICING_SWITCH_P
+    path = np.asarray(librosa.sequence.viterbi(obs, trans))
+    out: npt.NDArray[np.float64] = np.where(path < n, cands[np.minimum(path, n - 1)], 0.0)
+    return out
+
+
+def track_f0(salience: FloatArray) -> npt.NDArray[np.float64]:
+    """The lead voice's f0 (Hz per frame, 0.0 = unvoiced) from :func:`pitch_salience`: Viterbi over
+    the whole range, then again within the register around the first pass's median."""
+    cands = f0_candidates_hz()
+    first = _viterbi(cands, salience[:, ::4])  # the register only: every 4th frame is enough
+    if not np.any(first > 0):
+        return np.zeros(salience.shape[1])
+    median = float(np.median(first[first > 0]))
+    keep = (cands > median / REGISTER_SPAN) & (cands < median * REGISTER_SPAN)
+    return _viterbi(cands[keep], salience[keep])
+
+
+def harmonic_comb(f0_hz: npt.NDArray[np.float64], bins: int) -> FloatArray:
+    """Comb mask (bins × frames, 0..1): a Gaussian at each harmonic of ``f0_hz`` (per frame, 0 =
+    none) up to :data:`COMB_MAX_HZ`, on the :data:`N_FFT` grid at :data:`ANALYSIS_RATE_HZ`."""
+    bin_hz = ANALYSIS_RATE_HZ / N_FFT
+    k = np.arange(bins, dtype=np.float64)[:, None]
+    voiced = f0_hz > 0
+    out: FloatArray = np.zeros((bins, f0_hz.size), dtype=np.float32)
+    if not np.any(voiced):
+        return out
+    f0_bins = (f0_hz[voiced] / bin_hz)[None, :]
+    harmonic = np.maximum(1.0, np.round(k / f0_bins))
+    centre = harmonic * f0_bins
+    sigma = COMB_SIGMA_BINS + COMB_SIGMA_GROWTH * centre
+    comb = np.exp(-0.5 * ((k - centre) / sigma) ** 2)
+    comb[centre * bin_hz > COMB_MAX_HZ] = 0.0
+    out[:, voiced] = comb
+    return out
+
+
+def vocal_mask(mag: FloatArray) -> FloatArray:
+    """The vocal soft mask (bins × frames, 0..1) of a mono magnitude spectrogram on the
+    :data:`N_FFT` / :data:`HOP` grid at :data:`ANALYSIS_RATE_HZ`."""
+    if mag.size == 0 or float(np.max(mag)) <= 0:
+        return np.zeros_like(mag)
+    coarse = mag[:, ::BACKGROUND_DECIMATION]
+    spacing = max(1, round(REPEAT_SPACING_S * ANALYSIS_RATE_HZ / (HOP * BACKGROUND_DECIMATION)))
+    background = repeating_background(coarse, spacing)
+    held = np.repeat(background, BACKGROUND_DECIMATION, axis=1)[:, : mag.shape[1]]
+    residual = np.maximum(mag - held, 0.0)
+    f0 = track_f0(pitch_salience(residual))
+    share = residual / (mag + 1e-9)
+    out: FloatArray = harmonic_comb(f0, mag.shape[0]) * share
+    return out
+
+
+def vocal_stem(audio: AudioBuffer) -> AudioBuffer:
+    """The lead vocal of ``audio`` (same rate, channels and frames; band-limited to
+    :data:`COMB_MAX_HZ`): every channel is resampled to :data:`ANALYSIS_RATE_HZ`, the
+    :func:`vocal_mask` of their mean is applied to each channel's STFT, and the result is
+    resampled back. Deterministic."""
+    import librosa
+
+    low = audio.resampled(ANALYSIS_RATE_HZ).samples
+    specs = librosa.stft(low, n_fft=N_FFT, hop_length=HOP)  # channels × bins × frames
+    mask = vocal_mask(np.abs(specs.mean(axis=0)).astype(np.float32))
+    vocal_low = librosa.istft(specs * mask[None], hop_length=HOP, n_fft=N_FFT, length=low.shape[1])
+    back = AudioBuffer.from_array(np.asarray(vocal_low, dtype=np.float32), ANALYSIS_RATE_HZ)
+    samples = back.resampled(audio.sample_rate_hz).samples
+    out = np.zeros_like(audio.samples)
+    n = min(out.shape[1], samples.shape[1])
+    out[:, :n] = samples[:, :n]
+    return AudioBuffer.from_array(out, audio.sample_rate_hz)
