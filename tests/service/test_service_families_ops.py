@@ -444,3 +444,30 @@ def test_swap_vocals_on_an_upload_resings_its_transcribed_line(real: Real) -> No
     gain = float(np.sum(kept * expected) / np.sum(expected * expected))
     residual_db = 10 * np.log10(np.mean((kept - gain * expected) ** 2) / np.mean(kept**2))
     assert residual_db < -30.0 and 0.5 < gain <= 1.0 + 1e-3, (residual_db, gain)
+
+
+def test_producer_extend_is_one_full_song_in_the_source_tempo(real: Real) -> None:
+    client, auth, svc = real
+    source_id = stored_song(svc)
+    source = score_of(svc, source_id)
+    before = credits(client, auth)
+    body = {"task_type": "extend_music", "clip_id": source_id, "starts_at": 6, "length": 5,
+            "instruction": "pop, piano", "seed": 2}  # fmt: skip
+    r = client.post("/api/v1/producer/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    assert credits(client, auth) == before - 12
+    drain(svc)
+    done = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["status"] == "SUCCESS" and len(done["data"]) == 1, done
+    item = done["data"][0]
+    full = score_of(svc, item["clip_id"])
+    # the source up to the bar line nearest 6 s, then 10 s (the shortest extension) of new material
+    assert 14.0 < item["duration"] < 18.5, item["duration"]
+    assert {round(t.tempo_bpm, 6) for t in full.tempo_map} == {round(source.tempo_map[0].tempo_bpm, 6)}
+    assert full.key == source.key
+    head = round(4.0 * 44_100)  # the source's own audio before the join
+    difference = np.abs(
+        wav_of(svc, item["clip_id"]).samples[:, :head] - wav_of(svc, source_id).samples[:, :head]
+    )
+    assert difference.max() < 2e-3
+    assert credits(client, auth) == before - 12

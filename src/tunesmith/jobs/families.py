@@ -948,6 +948,8 @@ PRODUCER_TASK_TYPES = [
     "swap_music_sound",
 ]
 PRODUCER_DEFAULT_MV = "FUZZ-2.0"
+PRODUCER_MIN_EXTENSION_S = 10.0
+"""The shortest extension the composer writes: a ``length`` of 5–9 s gets 10 s of new material."""
 _PRODUCER_ONE_CLIP = {"extend_music": "producer_extend", "replace_music": "producer_replace"}
 
 
@@ -1050,7 +1052,7 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
         check_continue_at(start, duration, req.starts_field)
         request = edit_request(
             req.stored, "extend", source, tags=req.instruction, lyrics=lyrics, continue_at=start,
-            duration=req.length, auto_concat=True,
+            duration=max(req.length, PRODUCER_MIN_EXTENSION_S), auto_concat=True,
         )  # fmt: skip
     elif tt == "replace_music":
         assert req.starts_at is not None and req.ends_at is not None
