@@ -313,6 +313,38 @@ def _dictionary(
 # ----- public -----------------------------------------------------------------------------------
 
 
+def _ensemble(
+    decoders: _Decoders, signals: Sequence[FloatArray], keys: list[str], extra: dict[str, list[str]]
+) -> list[list[tuple[str, int, int, float]]]:
+    """The alignments of ``keys`` in each front-end signal that could be aligned."""
+    runs = [_run_decoder(decoders, signal, keys, extra) for signal in signals]
+    return [run for run in runs if run is not None]
+
+
+def _longest_aligned_prefix(
+    decoders: _Decoders,
+    signals: Sequence[FloatArray],
+    tokens: Sequence[_Token],
+    owners: Sequence[int],
+    keys: list[str],
+    extra: dict[str, list[str]],
+) -> list[str]:
+    """The keys of the longest prefix of whole lyric lines that aligns in the middle gate's signal
+    (binary search over line counts, assuming a prefix that aligns has aligning prefixes); ``[]``
+    when not even the first line aligns."""
+    line_ends = [i + 1 for i, t in enumerate(tokens) if t.word.endswith("\n")][:-1]
+    best: list[str] = []
+    low, high = 0, len(line_ends) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        prefix = [k for k, owner in zip(keys, owners, strict=True) if owner < line_ends[middle]]
+        if prefix and _run_decoder(decoders, signals[len(signals) // 2], prefix, extra) is not None:
+            best, low = prefix, middle + 1
+        else:
+            high = middle - 1
+    return best
+
+
 def _unaligned(tokens: Sequence[_Token]) -> list[WordAlignment]:
     return [WordAlignment(t.word, 0.0, 0.0, 0.0, False) for t in tokens]
 
@@ -348,10 +380,12 @@ def align_lyrics(vocal: AudioBuffer, lyrics: str) -> list[WordAlignment]:
         keys, owners, extra = _dictionary(decoders, tokens)
         if not keys:
             return _unaligned(tokens)
-        for signal in signals:
-            segments = _run_decoder(decoders, signal, keys, extra)
-            if segments is not None:
-                runs.append(segments)
+        runs = _ensemble(decoders, signals, keys, extra)
+        if not runs:
+            # Lyrics may run past what is sung (the song ends first, a verse is left out): align
+            # the longest prefix of whole lines that fits; the rest is reported unplaced.
+            keys = _longest_aligned_prefix(decoders, signals, tokens, owners, keys, extra)
+            runs = _ensemble(decoders, signals, keys, extra) if keys else []
     if not runs:
         return _unaligned(tokens)
     first = np.array([[seg[1] for seg in run] for run in runs], dtype=np.float64)  # runs × keys
@@ -362,7 +396,7 @@ def align_lyrics(vocal: AudioBuffer, lyrics: str) -> list[WordAlignment]:
     agree = np.mean(np.abs(first - start_f[None, :]) * FRAME_S <= AGREEMENT_S, axis=0)
     confidence = np.clip(np.mean(conf, axis=0), 0.0, 1.0)
     by_token: dict[int, list[int]] = {}
-    for k, owner in enumerate(owners):
+    for k, owner in enumerate(owners[: len(keys)]):
         by_token.setdefault(owner, []).append(k)
     duration_s = vocal.duration_s
     n_frames = share_open.size
