@@ -285,3 +285,32 @@ def test_swap_sound_keeps_the_vocal_and_changes_the_accompaniment(
     swapped_parts = {(t.role, t.program) for t in swapped.tracks}
     assert swapped_parts != source_parts  # a new accompaniment
     assert items[0]["sound"] == "reggae, organ" and items[0]["lyrics"] == items[1]["lyrics"]
+
+
+def test_producer_cover_url_becomes_the_cover_art(
+    client: httpx.Client, auth: dict[str, str], drain: Any, receiver: Any
+) -> None:
+    import io
+
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (800, 600), (220, 20, 30)).save(png, format="PNG")
+    with receiver(files={"/art.png": png.getvalue(), "/not-an-image": b"hello"}) as server:
+        ids = []
+        for path in ("/art.png", "/not-an-image"):
+            body = {"task_type": "create_music", "sound": "jazz", "make_instrumental": True,
+                    "cover_url": server.url + path, "seed": 1}  # fmt: skip
+            r = client.post("/api/v1/producer/create", json=body, headers=auth)
+            assert r.status_code == 200, r.text
+            ids.append(r.json()["task_id"])
+        drain()
+    art, fallback = (client.get(f"/api/v1/producer/task/{i}", headers=auth).json() for i in ids)
+    assert art["status"] == "SUCCESS" and fallback["status"] == "SUCCESS"
+    image = Image.open(io.BytesIO(client.get(art["data"][0]["image_url"]).content))
+    assert image.format == "JPEG" and image.size == (1024, 1024)  # square, cropped from 800x600
+    red, green, blue = np.asarray(image, dtype=np.float64).reshape(-1, 3).mean(axis=0)
+    assert red > 180 and green < 60 and blue < 70  # the given picture
+    kept = Image.open(io.BytesIO(client.get(fallback["data"][0]["image_url"]).content))
+    assert kept.size == (512, 512)  # not an image: the generated cover stays
+    assert art["data"][0]["metadata"]["task_type"] == "create_music"

@@ -979,6 +979,8 @@ class ProducerRequest:
     webhook_url: str | None
     webhook_secret: str | None
     stored: dict[str, Any]
+    cover_url: str | None = None
+    """create_music: an http(s) JPEG/PNG used as the clips' cover art."""
 
 
 def variation_category(strength: float) -> str:
@@ -1031,6 +1033,9 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
             style_weight=req.sound_strength,
             weirdness=req.weirdness,
         )
+        if req.cover_url is not None:
+            request["cover_url"] = req.cover_url
+            common["task_type"] = "producer_create_cover"  # create_music, then the given cover art
         return submit_job(
             services,
             key,
@@ -1358,6 +1363,53 @@ NURO_TIMBRE_BRIGHTNESS = {
 The singer has no breathiness or formant control yet, so Husky and Sexy/Lazy only darken."""
 
 
+COVER_SIZE_PX = 1024
+
+
+def cover_art(data: bytes) -> bytes:
+    """A JPEG or PNG as the bundle's cover: centre-cropped square, 1024 px, JPEG quality 90.
+    Raises InvalidParameter(field="cover_url") for anything else."""
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in ("JPEG", "PNG"):
+                raise InvalidParameter("The cover image should be a JPEG or PNG.", field="cover_url")
+            rgb = image.convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise InvalidParameter("The cover image should be a JPEG or PNG.", field="cover_url") from exc
+    side = min(rgb.size)
+    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
+    square = rgb.crop((left, top, left + side, top + side)).resize((COVER_SIZE_PX, COVER_SIZE_PX))
+    out = io.BytesIO()
+    square.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def producer_cover_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """A producer create_music clip with ``cover_url``: the song as create_music makes it, its
+    ``cover.jpg`` replaced by the fetched image (§12 fetch rules). When the image cannot be fetched
+    or is not a JPEG/PNG, the generated cover stays (the song is not failed for its picture)."""
+    from tunesmith.jobs.handlers import create_clip
+    from tunesmith.jobs.uploads import _fetch
+
+    result = create_clip(services, task, clip, progress)
+    try:
+        cover = cover_art(_fetch(services, str(task.request["cover_url"])))
+    except Exception as exc:  # unreachable or not an image: keep the generated cover
+        import structlog
+
+        structlog.get_logger().info("producer.cover_url_failed", task_id=task.id, error=str(exc))
+        return result
+    files = dict(result.bundle.files)
+    files[bundle.COVER] = cover
+    return EngineResult(
+        bundle=bundle.Bundle(files=files, stage_times_s=dict(result.bundle.stage_times_s)), facts=result.facts
+    )
+
+
 def nuro_vocal_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
     """A nuro vocal clip: the song composed and sung as create_music does, the vocals tilted to the
     ``timbre``'s brightness (:data:`NURO_TIMBRE_BRIGHTNESS`). A factor of 1, or an engine other
@@ -1552,6 +1604,7 @@ FAMILY_HANDLERS = {
     "studio_precede": studio_precede_clip,
     "nuro_bgm": nuro_bgm_clip,
     "nuro_vocal": nuro_vocal_clip,
+    "producer_create_cover": producer_cover_clip,
     "producer_download": download_clip,
 }
 """Family-only task types → handlers, registered in :data:`tunesmith.jobs.handlers.HANDLERS`

@@ -41,7 +41,7 @@ def parse_producer(data: dict[str, Any]) -> ProducerRequest:
     lyrics = body.string("lyrics", "lyrics_text", max_len=3000)
     title = body.string("title", max_len=80, len_message="The title character length should be less than 80.")
     make_instrumental = body.boolean("make_instrumental") or False
-    body.url("cover_url")
+    cover_url = body.url("cover_url")
     body.number("lyrics_strength", lo=0, hi=1)
     sound_strength = body.number("sound_strength", lo=0.2, hi=1)
     weirdness = body.number("weirdness", lo=0, hi=1)
@@ -84,6 +84,7 @@ def parse_producer(data: dict[str, Any]) -> ProducerRequest:
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         stored={k: v for k, v in data.items() if k != "webhook_secret"},
+        cover_url=cover_url,
     )
 
 
