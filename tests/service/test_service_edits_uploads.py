@@ -259,3 +259,30 @@ def test_add_instrumental_on_an_upload_keeps_its_separated_vocal(uctx: dict[str,
         assert level_db(band, old_band) > -6.0  # and it is heard
         for edge in (start, end):
             assert seam_report(audio, edge).step_ratio < 1.5
+
+
+def test_remaster_of_an_upload_masters_its_own_audio(uctx: dict[str, Any]) -> None:
+    from tunesmith.music.analyze.loudness import integrated_lufs
+
+    upload: AudioBuffer = uctx["upload"].to_stereo()
+    moved = {}
+    for variation in ("subtle", "high"):
+        clips = _submit(
+            uctx,
+            "/api/v1/sonic/create",
+            {
+                "task_type": "remaster",
+                "mv": "sonic-v5",
+                "continue_clip_id": uctx["upload_id"],
+                "variation_category": variation,
+                "seed": 11,
+            },
+        )
+        audio = _wav(uctx, clips[0])
+        assert audio.frames == upload.frames and clips[0]["metadata"]["estimated"] is True
+        assert integrated_lufs(audio) == pytest.approx(-14.0, abs=0.6)
+        # the upload's own audio, re-mastered: same waveform up to EQ, compression and level
+        a, b = audio.mono(), upload.mono()
+        assert float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b))) > 0.9
+        moved[variation] = level_db(a / np.linalg.norm(a) - b / np.linalg.norm(b), b / np.linalg.norm(b))
+    assert moved["subtle"] < moved["high"], moved

@@ -14,7 +14,8 @@ upload's bundle. Edits inherit title, tags and voice from the source unless the 
 - cover, remaster, add_vocals, add_instrumental: the edited Score, rendered. For an upload (no
   stems, an estimated Score) add_vocals and add_instrumental keep the upload's own audio
   (:mod:`tunesmith.music.edit.keep_audio`): the new voice is sung over it, or the new
-  accompaniment laid under its separated vocal, inside the window only; the clip is ``estimated``.
+  accompaniment laid under its separated vocal, inside the window only; remaster masters its
+  audio anew with the remastered mix settings; the clip is ``estimated``.
 - replace-section: the source's stems and master spliced with the rendered window; outside
   ``[start − 20 ms, end + 20 ms)`` the master is bit-identical to the source's (for an upload:
   its own audio; the new window is brought to its level).
@@ -51,7 +52,12 @@ from tunesmith.music.edit import (
     replace_section,
     snap_continue_at,
 )
-from tunesmith.music.edit.keep_audio import KeptAudio, accompaniment_under_vocal, vocals_over_audio
+from tunesmith.music.edit.keep_audio import (
+    KeptAudio,
+    accompaniment_under_vocal,
+    remaster_audio,
+    vocals_over_audio,
+)
 from tunesmith.music.edit.overdub import overdub_window
 from tunesmith.music.lyrics.describe import read_description
 from tunesmith.music.lyrics.write import write_lyrics
@@ -722,9 +728,10 @@ def edit_clip(services: Services, task: Task, clip: Clip, progress: Progress) ->
     return EngineResult(bundle=produced.bundle, facts=facts)
 
 
-KEEPS_UPLOAD_AUDIO = ("add_vocals", "add_instrumental")
+KEEPS_UPLOAD_AUDIO = ("add_vocals", "add_instrumental", "remaster")
 """Edits that keep an upload's own audio (which has no stems) rather than re-render its estimated
-Score: add_vocals sings over it, add_instrumental keeps its separated vocal."""
+Score: add_vocals sings over it, add_instrumental keeps its separated vocal, remaster masters it
+anew."""
 
 
 def _keep_upload_audio(
@@ -739,6 +746,8 @@ def _keep_upload_audio(
     """The master and stems of an add_vocals / add_instrumental edit of an upload: the upload's
     audio kept, the edited window laid into it (:mod:`tunesmith.music.edit.keep_audio`)."""
     req = task.request
+    if req["op"] == "remaster":
+        return remaster_audio(score, source_mix(services, source_clip), quality=quality)
     start_bar, end_bar = overdub_window(
         source, req.get("overpainting_start_s"), req.get("overpainting_end_s")
     )

@@ -4,6 +4,10 @@ part is rendered from the edited (estimated) Score and laid into it.
 - :func:`vocals_over_audio` (add_vocals): the source audio is the accompaniment, unchanged; the new
   vocal line of the window is sung (the Score's vocals only) and added over it, at
   ``vocal_level_db`` (default −1 dB) relative to the source's RMS in the window.
+- :func:`remaster_audio` (remaster): the source audio through a new master chain with the
+  remastered Score's mix settings (brightness, low end, compression; varied by
+  ``variation_category``), to −14 LUFS and ≤ −1 dBTP. Nothing is re-arranged: an upload's notes
+  are only estimated, so its own audio is the song.
 - :func:`accompaniment_under_vocal` (add_instrumental): inside the window the source's separated
   vocal (``separate_vocals``) is kept and the new accompaniment (the Score's instruments) is
   rendered under it, at a level that keeps the window's RMS that of the source's; outside the
@@ -32,7 +36,13 @@ from tunesmith.music.produce import render_score
 from tunesmith.music.progress import Progress, no_progress
 from tunesmith.music.score import Score, StemGroup
 
-__all__ = ["SOURCE_AUDIO_STEM", "KeptAudio", "accompaniment_under_vocal", "vocals_over_audio"]
+__all__ = [
+    "SOURCE_AUDIO_STEM",
+    "KeptAudio",
+    "accompaniment_under_vocal",
+    "remaster_audio",
+    "vocals_over_audio",
+]
 
 SOURCE_AUDIO_STEM: StemGroup = "keyboard"
 """The stem group that carries the kept source audio (mashup's convention for audio without a
@@ -186,3 +196,12 @@ def accompaniment_under_vocal(
         stems[group] = part
     stems = {g: _turned_down(a, down, start_s, end_s, crossfade_s) for g, a in stems.items()}
     return KeptAudio(master=master, stems=stems)
+
+
+def remaster_audio(score: Score, source: AudioBuffer, *, quality: str = "standard") -> KeptAudio:
+    """The source audio mastered anew with ``score.mix`` (see the module docstring). Stems: the
+    source audio (:data:`SOURCE_AUDIO_STEM`)."""
+    from tunesmith.music.render.master import master as master_audio
+
+    base = _prepare(score, source)
+    return KeptAudio(master=master_audio(base, score.mix, quality=quality), stems={SOURCE_AUDIO_STEM: base})
