@@ -264,18 +264,23 @@ def test_producer_swap_vocals_resings_the_melody_over_the_same_accompaniment(rea
     assert abs(12 * np.log2(ratio) - shift) < 2.5, ratio
 
 
-def test_riffusion_swap_vocals_sets_new_words_on_the_same_melody(real: Real) -> None:
+def test_riffusion_swap_vocals_sets_new_words_on_the_same_melody(real: Real, receiver: Any) -> None:
     client, auth, svc = real
     source_id = stored_song(svc)
     source = score_of(svc, source_id)
     lyrics = "[Verse]\nRivers run to the open sea\nCarry me home"
-    body = {"mv": "FUZZ-1.1", "task_type": "swap_music_vocals", "continue_clip_id": source_id,
-            "sound": "soft female voice", "lyrics": lyrics, "seed": 4}  # fmt: skip
     before = credits(client, auth)
-    r = client.post("/api/v1/riffusion/create", json=body, headers=auth)
-    assert r.status_code == 200, r.text
-    assert credits(client, auth) == before - 12
-    drain(svc)
+    with receiver() as hook:
+        body = {"mv": "FUZZ-1.1", "task_type": "swap_music_vocals", "continue_clip_id": source_id,
+                "sound": "soft female voice", "lyrics": lyrics, "seed": 4,
+                "webhook_url": hook.url}  # fmt: skip
+        r = client.post("/api/v1/riffusion/create", json=body, headers=auth)
+        assert r.status_code == 200, r.text
+        assert credits(client, auth) == before - 12
+        drain(svc)
+        sent = [json.loads(raw) for _, raw in hook.requests]
+    assert len(sent) == 1 and sent[0]["platform"] == "riffusion"
+    assert sent[0]["data"][0]["timestamp"]["lines"][0]["text"].startswith("Rivers")  # its poll shape
     clips = client.get(f"/api/v1/riffusion/task/{r.json()['task_id']}", headers=auth).json()["data"]
     assert [c["state"] for c in clips] == ["succeeded", "succeeded"], clips
     swapped = score_of(svc, clips[0]["clip_id"])
@@ -357,6 +362,7 @@ def test_riffusion_webhook_carries_the_riffusion_platform(
     assert sent["platform"] == "riffusion" and sent["event"] == "song.completed"
     assert sent["task_id"] == r.json()["task_id"] and sent["code"] == 200
     assert [c["state"] for c in sent["data"]] == ["succeeded", "succeeded"]
+    assert [c["timestamp"] for c in sent["data"]] == [{}, {}]  # the riffusion poll shape (instrumental)
 
 
 def test_riffusion_cover_sings_new_lyrics_on_the_source_melody(real: Real) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tunesmith.blobs.store import BlobStore
 from tunesmith.engines.base import EngineResult, SongFacts
 from tunesmith.errors import InvalidParameter
 from tunesmith.jobs.context import Services
@@ -283,13 +284,14 @@ def predict(options: list[str], text: str, seed: int, salt: str) -> str:
 # ----- poll views -------------------------------------------------------------------------------
 
 
-def lyric_lines(services: Services, clip: Clip) -> dict[str, Any]:
+def lyric_lines(blobs: BlobStore, clip: Clip) -> dict[str, Any]:
     """Riffusion's ``timestamp``: ``{"lines": [{"text", "start_s", "end_s"}]}`` from the clip's
-    word timeline (``lyrics.json``); ``{}`` for instrumentals and until the clip succeeds."""
+    word timeline (``lyrics.json`` in ``blobs``); ``{}`` for instrumentals and until the clip
+    succeeds."""
     if clip.state != "succeeded" or not has_vocals(clip) or bundle.LYRICS not in clip.files:
         return {}
     try:
-        timeline = json.loads(services.blobs.get(f"clips/{clip.id}/{bundle.LYRICS}"))
+        timeline = json.loads(blobs.get(f"clips/{clip.id}/{bundle.LYRICS}"))
     except Exception:
         return {}
     lines: list[dict[str, Any]] = []
@@ -307,10 +309,15 @@ def lyric_lines(services: Services, clip: Clip) -> dict[str, Any]:
 
 
 def riffusion_poll(services: Services, clips: list[Clip]) -> dict[str, Any]:
+    return riffusion_body(services.settings, services.blobs, clips)
+
+
+def riffusion_body(settings: Settings, blobs: BlobStore, clips: list[Clip]) -> dict[str, Any]:
+    """The riffusion poll body: sonic clips, each with its ``timestamp`` lines."""
     data = []
     for clip in clips:
-        view = clip_view(services.settings, clip)
-        view["timestamp"] = lyric_lines(services, clip)
+        view = clip_view(settings, clip)
+        view["timestamp"] = lyric_lines(blobs, clip)
         data.append(view)
     return {"code": 200, "message": "success", "data": data}
 
@@ -1177,14 +1184,19 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
 
 
 def family_poll_body(settings: Settings, task: Task, clips: list[Clip]) -> dict[str, Any] | None:
-    """The poll body a family's webhook carries (producer, studio, nuro); None for the families
-    whose body is the sonic poll (sonic, riffusion)."""
+    """The poll body a family's webhook carries (riffusion, producer, studio, nuro); None for the
+    sonic family (its body is the sonic poll). Riffusion's ``timestamp`` lines are read from the
+    blob store the settings name."""
     if task.family == "producer" and task.task_type != "producer_download":
         return producer_poll(settings, clips)
     if task.family == "studio":
         return studio_poll(settings, task, clips)
     if task.family == "nuro" and clips:
         return nuro_poll(settings, task, clips)
+    if task.family == "riffusion":
+        from tunesmith.blobs.store import make_blob_store
+
+        return riffusion_body(settings, make_blob_store(settings), clips)
     return None
 
 
