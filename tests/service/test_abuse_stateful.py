@@ -107,23 +107,32 @@ def test_stateful_links_never_5xx(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
                     assert body["code"] == status and body["message"] == body["error"], body
 
         started = time.monotonic()
+        generator_errors = 0
         while sum(statuses.values()) < target:
             remaining = target - sum(statuses.values())
-            Machine.run(
-                settings=settings(
-                    max_examples=max(1, remaining // (STEPS_PER_SCENARIO // 2)),
-                    stateful_step_count=STEPS_PER_SCENARIO,
-                    deadline=None,
-                    database=None,
-                    phases=[Phase.generate],
-                    suppress_health_check=list(HealthCheck),
+            try:
+                Machine.run(
+                    settings=settings(
+                        max_examples=max(1, remaining // (STEPS_PER_SCENARIO // 2)),
+                        stateful_step_count=STEPS_PER_SCENARIO,
+                        deadline=None,
+                        database=None,
+                        phases=[Phase.generate],
+                        suppress_health_check=list(HealthCheck),
+                    )
                 )
-            )
+            except ValueError as exc:
+                # schemathesis 4.32's negative generator sometimes cannot mutate a binary (file)
+                # body ("Unsupported type: 'Binary'"): a failure to make a case, not a response;
+                # the calls made so far count and the walk goes on.
+                if "Unsupported type" not in str(exc) or generator_errors >= 50:
+                    raise
+                generator_errors += 1
         elapsed_s = time.monotonic() - started
         calls = sum(statuses.values())
         print(
             f"stateful schemathesis: {calls} calls in {elapsed_s:.1f} s; statuses {sorted(statuses.items())};"
-            f" answered 2xx: {sorted(followed)}"
+            f" answered 2xx: {sorted(followed)}; generator errors {generator_errors}"
         )
         assert not failures
         assert calls >= target
