@@ -95,8 +95,9 @@ def song_chroma(audio: AudioBuffer) -> tuple[FloatArray, FloatArray]:
     """
     import librosa
 
-    mono = AudioBuffer.from_array(audio.mono(), audio.sample_rate_hz).resampled(ANALYSIS_RATE_HZ)
-    y = mono.samples[0]
+    from tunesmith.music.analyze.downmix import mono_at
+
+    y = mono_at(audio, ANALYSIS_RATE_HZ)
     if y.size < HOP or float(np.max(np.abs(y))) < 1e-5:
         return np.zeros(12), np.zeros(12)
     bins_per_octave = 36

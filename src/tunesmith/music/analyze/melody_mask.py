@@ -218,12 +218,13 @@ def vocal_stem(audio: AudioBuffer) -> AudioBuffer:
     resampled back. Deterministic."""
     import librosa
 
-    low = audio.resampled(ANALYSIS_RATE_HZ).samples
+    from tunesmith.music.analyze.downmix import resample
+
+    low = resample(audio.samples, audio.sample_rate_hz, ANALYSIS_RATE_HZ)
     specs = librosa.stft(low, n_fft=N_FFT, hop_length=HOP)  # channels × bins × frames
     mask = vocal_mask(np.abs(specs.mean(axis=0)).astype(np.float32))
     vocal_low = librosa.istft(specs * mask[None], hop_length=HOP, n_fft=N_FFT, length=low.shape[1])
-    back = AudioBuffer.from_array(np.asarray(vocal_low, dtype=np.float32), ANALYSIS_RATE_HZ)
-    samples = back.resampled(audio.sample_rate_hz).samples
+    samples = resample(np.asarray(vocal_low, dtype=np.float32), ANALYSIS_RATE_HZ, audio.sample_rate_hz)
     out = np.zeros_like(audio.samples)
     n = min(out.shape[1], samples.shape[1])
     out[:, :n] = samples[:, :n]

@@ -4,7 +4,9 @@
 
 1. **Onset strength** at 22 050 Hz with a 128-sample hop (5.8 ms frames): log-mel spectral flux
    in three bands (bass, mid, high), each band normalised by its own spread and summed, so kick,
-   snare and hats all count whatever the mix balance.
+   snare and hats all count whatever the mix balance. 23 ms windows, 40 mel bands. (Measured:
+   the same frames at 11 025 Hz cost less but lose the hats above 5.5 kHz, and drum and bass at
+   172 BPM then reads 86 BPM.)
 2. **Periodicity**: the autocorrelation of the (locally de-meaned) onset envelope over the whole
    clip. Every lag in the allowed range scores its autocorrelation plus its first multiples
    (``ac(τ) + ac(2τ)/2 …`` so a pulse that persists through the bar counts), times a log-normal
@@ -42,6 +44,16 @@ ANALYSIS_RATE_HZ = 22_050
 
 HOP = 128
 """Onset-envelope hop in samples at :data:`ANALYSIS_RATE_HZ`: 5.8 ms frames."""
+
+ONSET_N_FFT = 512
+"""Onset-envelope STFT size at :data:`ANALYSIS_RATE_HZ` (23 ms; 1024 measured the same accuracy on
+the evaluation set at twice the cost)."""
+
+ONSET_MELS = 40
+"""Mel bands of the onset envelope (as many as a 512-point STFT resolves without empty bands)."""
+
+LIBROSA_RATE_HZ = 22_050
+""":func:`librosa_tempo` (the reference measurement) keeps librosa's usual rate."""
 
 PRIOR_CENTER_BPM = 130.0
 """Centre of the log-normal tempo prior (bpm). With the metrical terms below it was tuned on
@@ -103,9 +115,9 @@ class TempoEstimate:
 
 
 def _mono_at_analysis_rate(audio: AudioBuffer) -> npt.NDArray[np.float32]:
-    mono = AudioBuffer.from_array(audio.mono(), audio.sample_rate_hz)
-    out: npt.NDArray[np.float32] = mono.resampled(ANALYSIS_RATE_HZ).samples[0]
-    return out
+    from tunesmith.music.analyze.downmix import mono_at
+
+    return mono_at(audio, ANALYSIS_RATE_HZ)
 
 
 def onset_envelope(audio: AudioBuffer) -> FloatArray:
@@ -134,14 +146,14 @@ def _onset_features(audio: AudioBuffer) -> _OnsetFeatures:
     if y.size < 4096:
         zeros = np.zeros(max(1, y.size // HOP + 1))
         return _OnsetFeatures(zeros, zeros, zeros)
-    n_mels = 64
+    n_mels = ONSET_MELS
     mel_hz = librosa.mel_frequencies(n_mels=n_mels + 2, fmax=ANALYSIS_RATE_HZ / 2)[1:-1]
     edges = [0, int(np.searchsorted(mel_hz, 200.0)), int(np.searchsorted(mel_hz, 2000.0)), n_mels]
     bands = librosa.onset.onset_strength_multi(
         y=y,
         sr=ANALYSIS_RATE_HZ,
         hop_length=HOP,
-        n_fft=1024,
+        n_fft=ONSET_N_FFT,
         n_mels=n_mels,
         fmax=ANALYSIS_RATE_HZ / 2,
         channels=edges,
@@ -154,7 +166,7 @@ def _onset_features(audio: AudioBuffer) -> _OnsetFeatures:
         if spread > 1e-9:
             env += band / spread
     # Harmonic change: half-wave-rectified flux of the frame-normalised chroma (4-hop frames).
-    power = np.abs(librosa.stft(y, n_fft=4096, hop_length=4 * HOP)) ** 2
+    power = np.abs(librosa.stft(y, n_fft=4 * ONSET_N_FFT, hop_length=4 * HOP)) ** 2
     chroma = librosa.feature.chroma_stft(S=power, sr=ANALYSIS_RATE_HZ, tuning=0.0)
     chroma = chroma / (chroma.sum(axis=0, keepdims=True) + 1e-9)
     flux = np.concatenate([[0.0], np.maximum(0.0, np.diff(chroma, axis=1)).sum(axis=0)])
@@ -448,11 +460,14 @@ def librosa_tempo(audio: AudioBuffer) -> float:
     """
     import librosa
 
-    y = _mono_at_analysis_rate(audio)
+    from tunesmith.music.analyze.downmix import mono_at
+
+    y = mono_at(audio, LIBROSA_RATE_HZ)
     if y.size < 2048:
         return 0.0
-    _, frames = librosa.beat.beat_track(y=y, sr=ANALYSIS_RATE_HZ, hop_length=HOP)
-    beats = librosa.frames_to_time(np.asarray(frames), sr=ANALYSIS_RATE_HZ, hop_length=HOP)
+    hop = 128
+    _, frames = librosa.beat.beat_track(y=y, sr=LIBROSA_RATE_HZ, hop_length=hop)
+    beats = librosa.frames_to_time(np.asarray(frames), sr=LIBROSA_RATE_HZ, hop_length=hop)
     if beats.size < 2:
         return 0.0
     return float(60.0 / np.median(np.diff(beats)))

@@ -1,0 +1,90 @@
+"""Vocal separation quality on our own songs re-uploaded as plain audio (the mastered mix).
+
+The reference is the lead + backing vocal stems times the mastering gain (least squares from the
+sum of all stems to the master). Issue 6 accepts ≥ 4 dB vocal SDR; the melody-driven mask
+measures 3.0 dB mean on the six songs of ``bench/bench_analysis.py --separation`` (4.1 dB and
+3.5 dB on the two songs here), so this test guards :data:`SDR_FLOOR_DB`, a regression floor below
+the acceptance level, and that the melody mask beats the previous HPSS + REPET-SIM mask.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from tunesmith.music.analyze.melody_mask import f0_candidates_hz, harmonic_comb, pitch_salience, track_f0
+from tunesmith.music.analyze.separate import sdr_db, separate_vocals, separate_vocals_repet
+from tunesmith.music.audio import AudioBuffer
+
+SDR_FLOOR_DB = 3.0
+"""Per-song vocal SDR floor (dB); issue 6's acceptance level (4 dB) is not reached yet."""
+
+LYRICS = (
+    "[Verse]\nWalking down the empty road tonight\nStars are shining oh so bright\n"
+    "[Chorus]\nSing it loud and sing it clear\nEvery heart is gathered here"
+)
+
+
+def _song(tags: str, seed: int, gender: str) -> tuple[AudioBuffer, AudioBuffer]:
+    from tunesmith.music.compose import compose
+    from tunesmith.music.render import render_song
+    from tunesmith.music.render.voice import render_vocals
+    from tunesmith.music.spec import make_spec
+    from tunesmith.music.style.tags import resolve_style
+
+    spec = make_spec(tags=tags, seed=seed, duration_s=25.0, lyrics=LYRICS, vocal_gender=gender)
+    score = compose(spec, resolve_style(spec.tags, spec.negative_tags))
+    extra = render_vocals(score, sample_rate_hz=44_100)
+    song = render_song(score, sample_rate_hz=44_100, quality=spec.quality, extra_stems=extra)
+    stems = {str(k): v.samples.astype(np.float64) for k, v in song.stems.items()}
+    master = song.master.samples.astype(np.float64)
+    total = sum(stems.values(), np.zeros_like(master))
+    gain = float(np.sum(total * master) / np.sum(total * total))
+    vocals = gain * sum((stems[g] for g in ("vocals", "backing_vocals") if g in stems), np.zeros_like(master))
+    return song.master, AudioBuffer.from_array(vocals.astype(np.float32), 44_100)
+
+
+@pytest.mark.parametrize(("tags", "seed", "gender"), [("pop", 1, "f"), ("rnb soul", 4, "m")])
+def test_vocal_sdr_on_our_mixes(tags: str, seed: int, gender: str) -> None:
+    master, reference = _song(tags, seed, gender)
+    split = separate_vocals(master)
+    assert np.allclose(split.vocals.samples + split.accompaniment.samples, master.samples, atol=1e-5)
+    new = sdr_db(reference, split.vocals)
+    old = sdr_db(reference, separate_vocals_repet(master).vocals)
+    assert new >= SDR_FLOOR_DB, (new, old)
+    assert new > old + 1.0, (new, old)
+
+
+def test_tracker_follows_a_sung_line_over_a_drone() -> None:
+    """A vibrato 'voice' (harmonic tone, 220→330 Hz) over a steady chord: the tracked f0 is the
+    voice's within a semitone on most frames, and the comb keeps the voice's harmonics."""
+    import librosa
+
+    from tunesmith.music.analyze import melody_mask as mm
+
+    rate = mm.ANALYSIS_RATE_HZ
+    t = np.arange(int(8.0 * rate)) / rate
+    f0 = np.where(t < 4.0, 220.0, 330.0) * 2 ** (0.3 / 12 * np.sin(2 * np.pi * 5.5 * t))
+    phase = 2 * np.pi * np.cumsum(f0) / rate
+    voice = np.sum([0.5 / h * np.sin(h * phase) for h in range(1, 9)], axis=0)
+    chord = np.sum([0.3 * np.sin(2 * np.pi * f * t) for f in (130.8, 164.8, 196.0, 261.6)], axis=0)
+    y = (voice + chord).astype(np.float32)
+    mag = np.abs(librosa.stft(y, n_fft=mm.N_FFT, hop_length=mm.HOP)).astype(np.float32)
+    tracked = track_f0(pitch_salience(mag))
+    truth = np.interp(np.arange(tracked.size) * mm.HOP / rate, t, f0)
+    voiced = tracked > 0
+    assert voiced.mean() > 0.8
+    close = np.abs(12 * np.log2(tracked[voiced] / truth[voiced])) < 1.0
+    assert close.mean() > 0.8, close.mean()
+    comb = harmonic_comb(tracked, mag.shape[0])
+    frame = int(np.argmax(voiced))
+    k = round(float(tracked[frame]) * 2 / (rate / mm.N_FFT))
+    assert comb[k, frame] > 0.5  # second harmonic kept
+    assert f0_candidates_hz()[0] == pytest.approx(mm.F0_RANGE_HZ[0])
+
+
+def test_silence_and_short_input() -> None:
+    silent = separate_vocals(AudioBuffer.silence(3.0))
+    assert not np.any(silent.vocals.samples)
+    short = AudioBuffer.from_array(np.ones((2, 100), dtype=np.float32), 44_100)
+    assert np.array_equal(separate_vocals(short).accompaniment.samples, short.samples)
