@@ -204,11 +204,15 @@ class Stream:
     latencies_s: list[float] = field(default_factory=list)
     errors: int = 0
     dropped: int = 0
+    error_kinds: dict[str, int] = field(default_factory=dict)
+    """What the errors were: ``HTTP <status>`` or the transport exception's class name."""
 
     def merge(self, other: Stream) -> None:
         self.latencies_s += other.latencies_s
         self.errors += other.errors
         self.dropped += other.dropped
+        for kind, count in other.error_kinds.items():
+            self.error_kinds[kind] = self.error_kinds.get(kind, 0) + count
 
     def report(self, name: str, seconds: float, target_per_s: float) -> str:
         done = len(self.latencies_s)
@@ -220,6 +224,7 @@ class Stream:
         return (
             f"{name}: {done / seconds:8.1f}/s of {target_per_s:g}/s  p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  "
             f"errors {self.errors / done:6.2%} ({self.errors}/{done})  dropped {self.dropped}"
+            + (f"  error kinds {dict(sorted(self.error_kinds.items()))}" if self.error_kinds else "")
         )
 
 
@@ -235,11 +240,13 @@ async def _paced(
     async def one(i: int) -> None:
         started = time.perf_counter()
         try:
-            ok = bool(await request(i))
-        except httpx.HTTPError:
-            ok = False
+            problem = await request(i)
+        except httpx.HTTPError as exc:
+            problem = type(exc).__name__
         stream.latencies_s.append(time.perf_counter() - started)
-        stream.errors += 0 if ok else 1
+        if problem is not None:
+            stream.errors += 1
+            stream.error_kinds[problem] = stream.error_kinds.get(problem, 0) + 1
 
     loop = asyncio.get_running_loop()
     t0 = loop.time()
@@ -285,17 +292,19 @@ async def _generate(job: GeneratorJob) -> tuple[Stream, Stream, list[str], float
     polls, submits = Stream(), Stream()
     submitted: list[str] = []
 
-    async def poll(i: int) -> bool:
+    async def poll(i: int) -> str | None:
+        """None when the poll succeeded, else what went wrong."""
         answer = await clients[i % len(clients)].get(f"/api/v1/sonic/task/{job.poll_task}")
-        return answer.status_code == 200 and answer.json().get("code") == 200
+        ok = answer.status_code == 200 and answer.json().get("code") == 200
+        return None if ok else f"HTTP {answer.status_code}"
 
-    async def submit(i: int) -> bool:
+    async def submit(i: int) -> str | None:
         body = {**job.song, "seed": i + 1}
         answer = await clients[i % len(clients)].post("/api/v1/sonic/create", json=body)
         if answer.status_code == 200 and answer.json().get("task_id"):
             submitted.append(answer.json()["task_id"])
-            return True
-        return False
+            return None
+        return f"HTTP {answer.status_code}"
 
     started = time.monotonic()
     try:
