@@ -358,3 +358,19 @@ def test_nuro_bgm_is_an_instrumental_in_the_genres_tempo_range(
     assert clip is not None and not any(name.startswith("stems/vocals") for name in clip.files)
     wav = client.get(task["audio_url"])
     assert wav.status_code == 200 and wav.content[:4] == b"RIFF"
+
+
+def test_nuro_bgm_predicts_omitted_enums_from_the_description(
+    client: httpx.Client, auth: dict[str, str], drain: Any
+) -> None:
+    body = {"description": "A calm jazz tune for a coffee shop, soft and mellow", "duration": 10, "seed": 3}
+    r = client.post("/api/v1/nuro/create", json=body, headers=auth)
+    drain()
+    task = client.get(f"/api/v1/nuro/task/{r.json()['task_id']}", headers=auth).json()
+    assert task["genre"] == "jazz" and task["mood"] == "calm"  # the first named in the text
+    r = client.post(
+        "/api/v1/nuro/create", json={"lyrics": "[verse]\nA sad female voice\nla la"}, headers=auth
+    )
+    drain()
+    task = client.get(f"/api/v1/nuro/task/{r.json()['task_id']}", headers=auth).json()
+    assert task["gender"] == "Female" and task["mood"] == "Sorrow/Sad"

@@ -275,8 +275,30 @@ def check_continue_at(value: float, duration: float, name: str) -> None:
         )
 
 
+def _spellings(option: str) -> list[str]:
+    """How an enum value may be written in free text: ``"Hip Hop/Rap"`` → hip hop, rap;
+    ``"Sweet_AUDIO_TIMBRE"`` → sweet; ``"dance/edm"`` → dance, edm (lower case)."""
+    base = option.replace("_AUDIO_TIMBRE", "").lower()
+    return [p.strip() for p in base.split("/") if p.strip()]
+
+
 def predict(options: list[str], text: str, seed: int, salt: str) -> str:
-    """A deterministic choice from ``options`` by ``text`` and ``seed`` (omitted nuro enums)."""
+    """An omitted nuro enum predicted from ``text`` and ``seed``, deterministically: the option the
+    text names first (whole words, any case; the longest name at the same place), else a choice
+    by a hash of the text and seed."""
+    import re
+
+    lowered = text.lower()
+    best: tuple[int, int, str] | None = None
+    for option in options:
+        for spelling in _spellings(option):
+            found = re.search(rf"(?<![a-z]){re.escape(spelling)}(?![a-z])", lowered)
+            if found is not None:
+                key = (found.start(), -len(spelling), option)
+                if best is None or key < best:
+                    best = key
+    if best is not None:
+        return best[2]
     digest = hashlib.sha256(f"{salt}\x00{seed}\x00{text}".encode()).digest()
     return options[int.from_bytes(digest[:4], "big") % len(options)]
 
