@@ -1,4 +1,4 @@
-"""Studio family routes (API.md §7): create (description, custom, instrumental, continuation)
+"""Studio family routes (API.md §7): create (description, custom, instrumental; precede and continuation)
 and its poll (unix-second times, ``"N%"`` progress)."""
 
 from __future__ import annotations
