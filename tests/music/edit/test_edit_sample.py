@@ -108,3 +108,29 @@ def test_bad_windows(
     with pytest.raises(InvalidParameter) as info:
         chop_window(source, source_render.master, start_s=start, end_s=end)
     assert info.value.field == field
+
+
+def test_the_chorus_sings_the_chop_melody(source: Score, source_render: RenderedSong) -> None:
+    lyrics = "[Verse]\nWalking down the avenue\n[Chorus]\nSing it back to me\nSing it back again"
+    spec = make_spec(tags="pop, 100 bpm", seed=8, duration_s=40, lyrics=lyrics, quality="draft")
+    out = sample_song(source, source_render.master, spec, start_s=2.0, end_s=12.0)
+    score, chop = out.score, out.chop
+    assert chop.melody  # the source sings in the window
+    period = chop.beats * out.beats_per_chop_beat
+    chorus = [s for s in score.sections if s.kind == "chorus"]
+    assert chorus
+    spans = [(score.bar_start_beat(s.start_bar), score.bar_start_beat(s.end_bar)) for s in chorus]
+    sung = [v for v in score.vocals if not v.backing and any(a <= v.start_beat < b for a, b in spans)]
+    assert len(sung) >= 4
+    hook_pcs = {(n.pitch + out.semitones) % 12 for n in chop.melody}
+    assert {v.pitch % 12 for v in sung} <= hook_pcs
+    # note for note: the pitch class the chop melody has at the same point of the loop
+    matched = 0
+    for v in sung:
+        at = (v.start_beat % period) / out.beats_per_chop_beat
+        sounding = [n for n in chop.melody if n.start_beat <= at + 1e-6 < n.end_beat]
+        if sounding:
+            matched += 1
+            assert v.pitch % 12 == (sounding[-1].pitch + out.semitones) % 12
+    assert matched >= 4
+    assert all(57 - 12 <= v.pitch <= 76 for v in score.vocals)

@@ -21,6 +21,9 @@
    voice. Below 0.7 the excerpt is only re-voiced: the full arrangement plays the chop's chords,
    and the chop's melody (the source's lead notes and lead vocal in the window) becomes a ``hook``
    lead track in the sections the voice does not sing.
+6. **The hook sings**: whatever the weight, the chorus's lead vocal notes take the chop melody's
+   pitches at the same point of the loop (:func:`chorus_on_hook`): a hummed or played excerpt
+   becomes the chorus melody.
 
 Deterministic in ``spec.seed``. Times ``*_s`` are seconds, ``*_beat`` quarter-note beats.
 """
@@ -38,14 +41,14 @@ import numpy.typing as npt
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.audio import AudioBuffer
 from tunesmith.music.compose import compose
-from tunesmith.music.compose.melody import fit_vocal_line
+from tunesmith.music.compose.melody import VOICE_RANGES, fit_vocal_line
 from tunesmith.music.edit.common import EPS, check_seed, transpose_chords
 from tunesmith.music.edit.window import new_accompaniment
 from tunesmith.music.lyrics.sections import parse_lyrics
 from tunesmith.music.produce import render_score
 from tunesmith.music.progress import Progress, no_progress
 from tunesmith.music.render.master import master as master_audio
-from tunesmith.music.score import Chord, Note, Score, StemGroup, Track
+from tunesmith.music.score import Chord, Note, Score, StemGroup, Track, VocalNote
 from tunesmith.music.spec import SongSpec
 from tunesmith.music.style.model import Style
 from tunesmith.music.style.tags import resolve_style
@@ -60,6 +63,7 @@ __all__ = [
     "Chop",
     "SampledSong",
     "chop_window",
+    "chorus_on_hook",
     "conform_chop",
     "key_shift",
     "loop_audio",
@@ -349,6 +353,47 @@ def _hook_track(score: Score, chop: Chop, style: Style, semitones: int, scale: f
     )
 
 
+def _hook_pitch_at(chop: Chop, beat_in_loop: float, scale: float) -> int | None:
+    """The chop melody's pitch at ``beat_in_loop`` (new-song beats from a loop start): the note
+    sounding there, else the last one begun (from the previous loop before the first)."""
+    sounding = [
+        n for n in chop.melody if n.start_beat * scale - EPS <= beat_in_loop < n.end_beat * scale - EPS
+    ]
+    if sounding:
+        return max(sounding, key=lambda n: n.start_beat).pitch
+    before = [n for n in chop.melody if n.start_beat * scale <= beat_in_loop + EPS]
+    if before:
+        return before[-1].pitch
+    return chop.melody[-1].pitch if chop.melody else None  # held over from the previous loop
+
+
+def chorus_on_hook(score: Score, chop: Chop, *, semitones: int, scale: float) -> list[VocalNote]:
+    """The lead vocal with its chorus (or drop) notes re-pitched to the chop's melody: each note takes
+    the pitch the (transposed) chop melody has at the same point of the loop, moved by whole octaves
+    into the singer's range — the excerpt's hook (a hum, a riff) becomes the chorus melody. Notes
+    elsewhere, backing notes and all timings and syllables are unchanged."""
+    low, high = VOICE_RANGES.get(score.vocal_gender or "f", VOICE_RANGES["f"])
+    period = chop.beats * scale
+    hook_sections = [s for s in score.sections if s.kind in ("chorus", "drop", "post_chorus")]
+    spans = [(score.bar_start_beat(s.start_bar), score.bar_start_beat(s.end_bar)) for s in hook_sections]
+    out: list[VocalNote] = []
+    for v in score.vocals:
+        if v.backing or not any(a - EPS <= v.start_beat < b for a, b in spans):
+            out.append(v)
+            continue
+        pitch = _hook_pitch_at(chop, v.start_beat % period, scale)
+        if pitch is None:
+            out.append(v)
+            continue
+        pitch += semitones
+        while pitch > high:
+            pitch -= 12
+        while pitch < low:
+            pitch += 12
+        out.append(replace(v, pitch=pitch if pitch <= high else pitch - 12))
+    return out
+
+
 def _rms(x: npt.NDArray[Any]) -> float:
     return float(np.sqrt(np.mean(np.square(x, dtype=np.float64)))) if x.size else 0.0
 
@@ -398,6 +443,8 @@ def sample_song(
         score = new_accompaniment(score, 0, total_bars, style, rng)
         if score.vocals:
             score.vocals = fit_vocal_line(score, parse_lyrics(score.lyrics), rng=rng)
+    if score.vocals and chop.melody:
+        score.vocals = chorus_on_hook(score, chop, semitones=semitones, scale=m)
     with_audio = weight >= AUDIO_IN_MIX_WEIGHT - 1e-9
     if with_audio:
         score.tracks = [t for t in score.tracks if t.role in _KEEP_ROLES_WITH_AUDIO]
