@@ -82,6 +82,9 @@ CENTRE_BALANCE = 0.2
 MIN_P_ALIGN = 0.3
 """Words with ``p_align`` below this are reported with ``success`` false."""
 
+LONG_AUDIO_S = 75.0
+"""Longer audio is aligned with the middle gate of :data:`GATES` only (a third of the time)."""
+
 AGREEMENT_S = 0.25
 """Two alignments agree on a word when their starts differ by at most this (s)."""
 
@@ -250,13 +253,19 @@ class _Decoders:
 
 
 def _run_decoder(
-    decoders: _Decoders, signal: FloatArray, keys: list[str], extra: dict[str, list[str]]
+    decoders: _Decoders,
+    signal: FloatArray,
+    keys: list[str],
+    extra: dict[str, list[str]],
+    *,
+    wide_retry: bool = True,
 ) -> list[tuple[str, int, int, float]] | None:
     """Forced alignment of dictionary ``keys`` in ``signal`` (whole-utterance processing, so no
-    CMN state is used): (key, first frame, last frame, confidence) per word, or
-    None when no alignment exists, even with wide beams. Call under :data:`_decoder_lock`."""
+    CMN state is used): (key, first frame, last frame, confidence) per word, or None when no
+    alignment exists (retried with wide beams when ``wide_retry``). Call under
+    :data:`_decoder_lock`."""
     pcm = (np.clip(signal, -1.0, 1.0) * 32767).astype(np.int16).tobytes()
-    for wide in (False, True):
+    for wide in (False, True) if wide_retry else (False,):
         decoder = decoders.get(wide)
         missing = [(k, p) for k, p in extra.items() if not decoder.lookup_word(k)]
         for n, (key, phones) in enumerate(missing):
@@ -318,9 +327,22 @@ def _dictionary(
 def _ensemble(
     decoders: _Decoders, signals: Sequence[FloatArray], keys: list[str], extra: dict[str, list[str]]
 ) -> list[list[tuple[str, int, int, float]]]:
-    """The alignments of ``keys`` in each front-end signal that could be aligned."""
-    runs = [_run_decoder(decoders, signal, keys, extra) for signal in signals]
-    return [run for run in runs if run is not None]
+    """The alignments of ``keys`` in each front-end signal that could be aligned. The middle gate
+    goes first (with the wide-beam retry); when it fails the others are not tried (they fail
+    alike, and a failed alignment of a long song costs as much as a good one); audio longer than
+    :data:`LONG_AUDIO_S` is aligned with the middle gate only."""
+    middle = len(signals) // 2
+    first = _run_decoder(decoders, signals[middle], keys, extra)
+    if first is None:
+        return []
+    runs = [first]
+    if signals[middle].size <= LONG_AUDIO_S * RATE_HZ:
+        for i, signal in enumerate(signals):
+            if i != middle:
+                run = _run_decoder(decoders, signal, keys, extra, wide_retry=False)
+                if run is not None:
+                    runs.append(run)
+    return runs
 
 
 def _longest_aligned_prefix(
@@ -340,7 +362,8 @@ def _longest_aligned_prefix(
     while low <= high:
         middle = (low + high) // 2
         prefix = [k for k, owner in zip(keys, owners, strict=True) if owner < line_ends[middle]]
-        if prefix and _run_decoder(decoders, signals[len(signals) // 2], prefix, extra) is not None:
+        middle_signal = signals[len(signals) // 2]
+        if prefix and _run_decoder(decoders, middle_signal, prefix, extra, wide_retry=False) is not None:
             best, low = prefix, middle + 1
         else:
             high = middle - 1
