@@ -84,18 +84,6 @@ def test_words_keep_their_written_form_and_line_ends() -> None:
     assert lyric_tokens("") == []
 
 
-def test_views_merge_word_by_word_and_stay_in_order() -> None:
-    from tunesmith.music.analyze.align import _merge_views
-
-    a = [WordAlignment("x ", 1.0, 1.5, 0.9, True), WordAlignment("y ", 3.0, 3.5, 0.2, False)]
-    b = [WordAlignment("x ", 1.2, 1.6, 0.5, True), WordAlignment("y ", 2.0, 2.5, 0.8, True)]
-    assert _merge_views(a, b) == [a[0], b[1]]
-    # A more confident word that would start before its predecessor is not taken.
-    c = [WordAlignment("x ", 1.0, 1.5, 0.9, True), WordAlignment("y ", 0.5, 0.9, 0.9, True)]
-    d = [WordAlignment("x ", 1.2, 1.6, 0.5, True), WordAlignment("y ", 2.0, 2.5, 0.1, False)]
-    assert _merge_views(c, d) == [c[0], d[1]]
-
-
 def test_unknown_words_and_emoji_do_not_break_alignment(song: SungMix) -> None:
     # An invented word (G2P from the phonemes module) and an emoji token inside real lyrics.
     lyrics = song.lyrics.replace("empty", "Blorptastic", 1) + " 🎶"
