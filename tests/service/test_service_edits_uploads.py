@@ -248,13 +248,14 @@ def test_add_instrumental_on_an_upload_keeps_its_separated_vocal(uctx: dict[str,
             < FLOOR_DB
         )
         kept = _stem(uctx, clip, "vocals")
-        assert (
-            level_db(_inside(kept, start, end) - _inside(vocal, start, end), _inside(vocal, start, end))
-            < -40.0
-        )
+        # the upload's own (separated) vocal, up to the one gain that keeps the window from clipping
+        mine, theirs = _inside(kept, start, end), _inside(vocal, start, end)
+        gain = float(np.sum(mine * theirs) / np.sum(theirs * theirs))
+        assert 0.5 <= gain <= 1.0
+        assert level_db(mine - gain * theirs, theirs) < -40.0
         # the rest of the window is a new accompaniment, not the upload's
         band = _inside(audio, start, end) - _inside(kept, start, end)
-        old_band = _inside(upload, start, end) - _inside(vocal, start, end)
+        old_band = gain * (_inside(upload, start, end) - _inside(vocal, start, end))
         assert level_db(band - old_band, old_band) > -6.0
         assert level_db(band, old_band) > -6.0  # and it is heard
         for edge in (start, end):
