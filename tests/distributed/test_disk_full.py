@@ -6,7 +6,7 @@ private mount namespace around the server process only (``unshare --mount``, plu
 ``--user --map-root-user`` when not root). Rendering a song then fails on a real ENOSPC from the
 kernel: the task must fail with a full refund, the server must keep answering (health reports the
 blob store degraded), nothing is left ``running``, and every key's ledger adds up to its balance.
-A sync upload hitting the full disk is a 500 that charges nothing and leaves no partial files.
+A sync upload hitting the full disk is a 503 (storage full) that charges nothing and leaves no partial files.
 """
 
 from __future__ import annotations
@@ -166,7 +166,9 @@ def test_enospc_on_blob_write_fails_the_task_with_a_refund_and_the_server_lives(
         )
         # a sync upload on the full disk: an error, no charge, no partial files
         upload = http.post("/api/v1/sonic/upload", headers=auth, files={"file": ("a.wav", _wav(3.0))})
-        assert upload.status_code == 500 and upload.json()["message"] == "Internal Server Error."
+        assert upload.status_code == 503, upload.text
+        assert upload.json()["message"] == "Storage is full. Retry after 60 seconds."
+        assert upload.headers["Retry-After"] == "60"
         # the server is alive and answers; health may report the blob store (a 2-byte probe can
         # still fit after the failed writes were cleaned up)
         health = http.get("/health")

@@ -9,6 +9,7 @@ connections are checked before use, so the next call after the server is back su
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 import structlog
@@ -66,6 +67,12 @@ def outage_errors() -> tuple[type[Exception], ...]:
     return tuple(kinds)
 
 
+STORAGE_FULL_RETRY_S = 60
+"""Retry-After of a 503 answered while local storage is full (ENOSPC / EDQUOT)."""
+
+STORAGE_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
 HTTP_MESSAGES = {404: "Not Found.", 405: "Method Not Allowed.", 413: "Request body is too large."}
 
 
@@ -119,7 +126,21 @@ def install(app: FastAPI) -> None:
             )
         )
 
+    async def on_os_error(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, OSError)
+        if exc.errno in STORAGE_FULL_ERRNOS:
+            log.error("http.storage_full", error=f"{type(exc).__name__}: {exc}"[:300])
+            return to_response(
+                ServiceUnavailable(
+                    f"Storage is full. Retry after {STORAGE_FULL_RETRY_S} seconds.",
+                    retry_after_s=STORAGE_FULL_RETRY_S,
+                )
+            )
+        log.exception("http.os_error", error=f"{type(exc).__name__}: {exc}"[:300])
+        return error_response(500, INTERNAL)
+
     app.add_exception_handler(TunesmithError, on_tunesmith)
+    app.add_exception_handler(OSError, on_os_error)
     for kind in outage_errors():
         app.add_exception_handler(kind, on_outage)
     app.add_exception_handler(StarletteHTTPException, on_http)
