@@ -92,6 +92,13 @@ def test_sign_webhook_matches_the_independent_computation() -> None:
         ({**_legacy("s"), **_standard(b"not-s")}, "s", TS, "webhook-signature does not match"),
         ({"Content-Type": "application/json"}, "s", TS, "no X-Webhook-Signature"),
         ({**_legacy("s"), "X-Webhook-Signature": "md5=abc"}, "s", TS, "does not match"),
+        (
+            {**_legacy("s"), "X-Webhook-Signature": "sha256=é" * 8},
+            "s",
+            TS,
+            "X-Webhook-Signature does not match",
+        ),
+        ({**_standard(b"s"), "webhook-signature": "v1,é"}, "s", TS, "webhook-signature does not match"),
     ],
 )
 def test_rejections(headers: dict[str, str], secret: str, now: int, match: str) -> None:

@@ -106,7 +106,10 @@ def verify_webhook(
             secret.encode("utf-8"), timestamp.strip().encode() + b"." + raw, hashlib.sha256
         ).hexdigest()
         given = legacy_sig.strip()
-        if not given.startswith("sha256=") or not hmac.compare_digest(given[len("sha256=") :], expected):
+        # compared as bytes: hmac.compare_digest raises TypeError on non-ASCII str
+        if not given.startswith("sha256=") or not hmac.compare_digest(
+            given[len("sha256=") :].encode("utf-8"), expected.encode("ascii")
+        ):
             raise WebhookVerificationError("X-Webhook-Signature does not match")
         checked += 1
 
