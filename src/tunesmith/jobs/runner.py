@@ -8,6 +8,7 @@ webhook delivery. Clips already succeeded are never re-rendered.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -95,8 +96,17 @@ def spec_for(task: Task, clip: Clip) -> SongSpec:
 
 def _store_result(services: Services, task: Task, clip: Clip, result: EngineResult) -> None:
     names = sorted(result.bundle.files)
-    for name in names:
-        services.blobs.put(f"clips/{clip.id}/{name}", result.bundle.files[name])
+    written: list[str] = []
+    try:
+        for name in names:
+            written.append(f"clips/{clip.id}/{name}")
+            services.blobs.put(written[-1], result.bundle.files[name])
+    except Exception:
+        # a failed write (disk full, S3 down) leaves no partial bundle behind: best effort
+        for key in written:
+            with contextlib.suppress(Exception):
+                services.blobs.delete(key)
+        raise
     facts = result.facts
     sent = task.request
     values: dict[str, Any] = {
