@@ -192,3 +192,16 @@ def test_bomb_by_url_is_refused_and_the_server_stays_up(
             assert _err(response) == (400, TOO_LONG), path
     assert client.get("/health").status_code == 200
     assert client.get("/api/v1/get-credits", headers=auth).json()["credits"] == 1000
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("path", ["/api/v1/producer/upload", "/api/v1/sonic/create-voice"])
+def test_other_upload_paths_refuse_bombs_and_long_headers(
+    client: httpx.Client, auth: dict[str, str], bombs: dict[str, bytes], path: str
+) -> None:
+    """producer upload and create-voice take files too: the same length rule before decoding."""
+    before = client.get("/api/v1/get-credits", headers=auth).json()
+    for name, data in (("ten-hours.wav", wav_claiming(10 * 3600.0)), ("bomb.flac", bombs["streamed"])):
+        response = client.post(path, files={"file": (name, data)}, headers=auth)
+        assert _err(response) == (400, TOO_LONG), (path, name, response.text)
+    assert client.get("/api/v1/get-credits", headers=auth).json() == before

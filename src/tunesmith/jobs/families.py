@@ -1144,8 +1144,8 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
     from tunesmith.billing.ledger import INSUFFICIENT
     from tunesmith.errors import InsufficientCredits, PayloadTooLarge
     from tunesmith.jobs.runner import after_finish
-    from tunesmith.jobs.uploads import _analysis, _fetch, too_large_message
-    from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, decode_audio, encode_mp3, encode_wav
+    from tunesmith.jobs.uploads import _analysis, _fetch, decode_upload, too_large_message
+    from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, encode_mp3, encode_wav
 
     cfg = services.settings.uploads
     price = services.settings.billing.price("producer_upload")
@@ -1159,15 +1159,9 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
     else:
         data = _fetch(services, req.url)
         name = posixpath.basename(unquote(urlsplit(req.url).path))
-    audio = decode_audio(data, filename_hint=name)
-    if audio.duration_s > cfg.max_duration_s:
-        raise InvalidParameter(
-            f"The audio duration should be less than {cfg.max_duration_s:g} seconds.", field=where
-        )
-    if audio.duration_s < cfg.min_duration_s:
-        raise InvalidParameter(
-            f"The audio duration should be more than {cfg.min_duration_s:g} seconds.", field=where
-        )
+    audio = decode_upload(
+        data, name, max_duration_s=cfg.max_duration_s, min_duration_s=cfg.min_duration_s, field=where
+    )
     tempo, musical_key = _analysis(audio)
     mix = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
     clip_id = new_id()

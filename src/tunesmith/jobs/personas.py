@@ -315,7 +315,7 @@ def submit_create_voice(services: Services, key: ApiKey, req: VoiceRequest) -> T
     """Fetch/decode the audio (≥ 10 s, ≤ the upload limit), reserve 4 credits and queue the one
     clip that becomes the cleaned voice sample and the persona."""
     from tunesmith.jobs.service import check_queue
-    from tunesmith.jobs.uploads import _fetch, too_large_message
+    from tunesmith.jobs.uploads import _fetch, decode_upload, too_large_message
 
     cfg = services.settings.uploads
     where = "file" if req.file_bytes is not None else "url"
@@ -327,15 +327,8 @@ def submit_create_voice(services: Services, key: ApiKey, req: VoiceRequest) -> T
         assert req.url is not None
         data = _fetch(services, req.url)
         name = posixpath.basename(unquote(urlsplit(req.url).path))
-    audio = decode_audio(data, filename_hint=name)
-    if audio.duration_s > cfg.max_duration_s:
-        raise InvalidParameter(
-            f"The audio duration should be less than {cfg.max_duration_s:g} seconds.", field=where
-        )
-    if audio.duration_s < MIN_VOICE_S:
-        raise InvalidParameter(
-            f"The audio duration should be more than {MIN_VOICE_S:g} seconds.", field=where
-        )
+    # audio of an accepted length (the limit is checked before decoding, which stops at it)
+    decode_upload(data, name, max_duration_s=cfg.max_duration_s, min_duration_s=MIN_VOICE_S, field=where)
     check_queue(services)
     clip_id = new_id()
     services.blobs.put(f"clips/{clip_id}/{VOICE_SOURCE}", data)
