@@ -13,7 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PRICES: dict[str, int] = {
@@ -109,6 +109,10 @@ class JobSettings(BaseModel):
 
 class WebhookSettings(BaseModel):
     allow_private_targets: bool = Field(default=False, description="Allow loopback/private webhook targets.")
+    allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Private networks (CIDR, e.g. 10.1.0.0/16) webhooks may reach though others are refused.",
+    )
     require_https: bool = Field(default=False, description="Refuse http:// webhook URLs.")
     timeout_s: float = Field(default=10.0, gt=0, description="Per-attempt timeout.")
     retry_schedule_s: list[float] = Field(
@@ -132,6 +136,10 @@ class UploadSettings(BaseModel):
     max_duration_s: float = Field(default=480.0, gt=0, description="Longest accepted upload (seconds).")
     min_duration_s: float = Field(default=1.0, ge=0, description="Shortest accepted upload (seconds).")
     allow_private_networks: bool = Field(default=False, description="Allow fetching from private addresses.")
+    allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Private networks (CIDR, e.g. 10.1.0.0/16) URL uploads may fetch from.",
+    )
     connect_timeout_s: float = Field(default=10.0, gt=0, description="Connect timeout for URL uploads.")
     total_timeout_s: float = Field(default=120.0, gt=0, description="Total timeout for URL uploads.")
 

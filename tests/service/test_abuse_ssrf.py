@@ -346,3 +346,30 @@ def test_webhook_deliveries_to_private_names_fail_and_redirects_count_as_failure
             assert [p for _, p, _ in web.seen] == ["/moved", "/moved"]
     finally:
         services.close()
+
+
+def test_the_operator_allow_list_opens_only_its_networks(
+    client: httpx.Client, auth: dict[str, str], services: Services, web: Web
+) -> None:
+    """``uploads.allowed_networks`` lets URL uploads reach the listed private networks, and only
+    those; the setting parses CIDR strings from the environment's JSON list."""
+    import ipaddress
+
+    from tunesmith.settings import Settings
+
+    parsed = Settings.model_validate({"uploads": {"allowed_networks": ["127.0.0.0/8", "fd00::/8"]}})
+    assert parsed.uploads.allowed_networks == [
+        ipaddress.ip_network("127.0.0.0/8"),
+        ipaddress.ip_network("fd00::/8"),
+    ]
+    web.routes["/a.wav"] = (200, {}, tone_wav(1.5))
+    services.settings.uploads.allow_private_networks = False
+    url = f"http://127.0.0.1:{web.port}/a.wav"
+    services.settings.uploads.allowed_networks = [ipaddress.ip_network("10.0.0.0/8")]
+    refused = client.post("/api/v1/sonic/upload", json={"url": url}, headers=auth)
+    assert (refused.status_code, refused.json()["message"]) == (400, NOT_ACCESSIBLE)
+    assert web.seen == []
+    services.settings.uploads.allowed_networks = [ipaddress.ip_network("127.0.0.0/8")]
+    allowed = client.post("/api/v1/sonic/upload", json={"url": url}, headers=auth)
+    assert allowed.status_code == 200, allowed.text
+    assert len(web.seen) == 1

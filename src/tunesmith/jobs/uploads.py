@@ -62,6 +62,7 @@ def _fetch(services: Services, url: str) -> bytes:
         return fetch(
             url,
             allow_private=cfg.allow_private_networks,
+            allowed_networks=cfg.allowed_networks,
             max_bytes=cfg.max_bytes,
             connect_timeout_s=cfg.connect_timeout_s,
             total_timeout_s=cfg.total_timeout_s,

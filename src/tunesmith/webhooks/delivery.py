@@ -50,6 +50,7 @@ def attempt(
                 body=delivery.body,
                 headers=headers,
                 allow_private=settings.allow_private_targets,
+                allowed_networks=settings.allowed_networks,
                 timeout_s=settings.timeout_s,
             )
         except BlockedTarget as exc:
