@@ -7,6 +7,9 @@ PocketSphinx on the solo sung stem, and on the same lines *spoken* by the same F
 Then times the vocals (lead + backing) of a 3-minute song: wall-clock seconds and CPU seconds
 (the machine is often shared, so the CPU time is the steadier number), with the load average.
 
+Where the words are lost (speech → vocoder → flat pitch → time warp → chain) is measured by
+``bench/bench_singer_ablation.py`` (run it from ``bench/``).
+
 Run: ``.venv/bin/python bench/bench_singer.py``
 """
 

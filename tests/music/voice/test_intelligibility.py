@@ -1,10 +1,12 @@
 """Intelligibility floor: PocketSphinx (its shipped US-English model, offline) on sung lines.
 
-The goal (issue 3) is a word error rate ≤ 35 %, the brief's floor 60 %; neither is reached yet.
-Measured on these lines: 0.78 (f) and 0.75 (m); before the 16 kHz vocoder, speech-rate verses and
-the milder articulation dip the singer scored ≈ 1.0 on the benchmark's lines. The floor here
-(≤ 90 %) sits above the measured values so that regressions (misaligned syllables, broken
-envelopes: WER ≥ 1) fail.
+The goal (issue 3) is a word error rate ≤ 35 %, the acceptance floor 60 %. Where the words were
+lost was measured by ``bench/bench_singer_ablation.py``: the vocoder and the flattened pitch cost
+little; the time warp (vowels stretched while consonants kept their speech length, and a rhythm
+that held some syllables 4× their spoken length) cost most. The singer now stretches consonants
+with their syllable and the melody follows each syllable's spoken length. The floor below sits
+just above what these lines measure (see the numbers in the asserts' messages) so that
+regressions fail.
 Lines are original (a recogniser's language model knows famous lyrics), sung as a verse at
 100 BPM, two bars a line, and recognised one line at a time from the solo lead stem.
 """
@@ -17,10 +19,13 @@ import numpy as np
 import pytest
 
 from tunesmith.music.compose.melody import lead_sheet_score
+from tunesmith.music.lyrics.phonemes import syllabify_words
 from tunesmith.music.lyrics.words import words_of_line
 from tunesmith.music.render.voice import render_vocals
+from tunesmith.music.render.voice.evaluate import recognise, sung_line_wer, word_error_rate
+from tunesmith.music.render.voice.festival import speak_phrases
 
-pocketsphinx = pytest.importorskip("pocketsphinx")
+pytest.importorskip("pocketsphinx")
 pytestmark = pytest.mark.skipif(shutil.which("festival") is None, reason="Festival is not installed")
 
 LINES = [
@@ -31,42 +36,33 @@ LINES = [
     "The radio is playing much too late",
     "My window opens to the falling rain",
 ]
+SUNG_WER_FLOOR = 0.85
 
 
-def _wer(reference: list[str], hypothesis: list[str]) -> float:
-    d = np.zeros((len(reference) + 1, len(hypothesis) + 1), dtype=int)
-    d[:, 0] = np.arange(len(reference) + 1)
-    d[0, :] = np.arange(len(hypothesis) + 1)
-    for i in range(1, len(reference) + 1):
-        for j in range(1, len(hypothesis) + 1):
-            cost = 0 if reference[i - 1] == hypothesis[j - 1] else 1
-            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1, d[i - 1, j - 1] + cost)
-    return float(d[-1, -1]) / max(1, len(reference))
+def test_word_error_rate_counts_edits() -> None:
+    assert word_error_rate(["a", "b", "c"], ["a", "b", "c"]) == 0.0
+    assert word_error_rate(["a", "b", "c"], ["a", "x", "c"]) == pytest.approx(1 / 3)
+    assert word_error_rate(["a", "b"], []) == 1.0
+    assert word_error_rate(["a"], ["a", "b", "c"]) == 2.0
 
 
-def _sung_wer(gender: str) -> float:
-    import soxr
-
-    score = lead_sheet_score("[Verse]\n" + "\n".join(LINES), seed=5, vocal_gender=gender, tempo_bpm=100)
-    lead = render_vocals(score)["vocals"]
-    audio = soxr.resample(lead.mono().astype(np.float64), lead.sample_rate_hz, 16_000)
-    decoder = pocketsphinx.Decoder(samprate=16_000, logfn="/dev/null")
-    errors = []
-    for i, text in enumerate(LINES):
-        # from 0.25 s before the line's first note (consonants come early) to 0.1 s after its last
-        notes = [n for n in score.vocals if not n.backing and n.line_index == i]
-        start_s = max(0.0, score.seconds_at(notes[0].start_beat) - 0.25)
-        clip = audio[round(start_s * 16_000) : round((score.seconds_at(notes[-1].end_beat) + 0.1) * 16_000)]
-        pcm = (np.clip(clip, -1, 1) * 32767).astype(np.int16).tobytes()
-        decoder.start_utt()
-        decoder.process_raw(pcm, full_utt=True)
-        decoder.end_utt()
-        hyp = decoder.hyp()
-        words = hyp.hypstr.lower().split() if hyp else []
-        errors.append(_wer([w.spoken for w in words_of_line(text)], words))
-    return float(np.mean(errors))
+def test_the_recogniser_understands_festival_speech() -> None:
+    """The measuring stick itself: the same lines *spoken* are mostly recognised (≈ 0.3 measured)."""
+    phrases = [[[s.phonemes for s in w.syllables] for w in syllabify_words(words_of_line(t))] for t in LINES]
+    spoken = speak_phrases(phrases, gender="f")
+    errors = [
+        word_error_rate([w.spoken for w in words_of_line(t)], recognise(s.samples, s.sample_rate_hz))
+        for t, s in zip(LINES, spoken, strict=True)
+    ]
+    assert float(np.mean(errors)) <= 0.5
 
 
 @pytest.mark.parametrize("gender", ["f", "m"])
 def test_sung_lines_are_intelligible_to_pocketsphinx(gender: str) -> None:
-    assert _sung_wer(gender) <= 0.90
+    score = lead_sheet_score("[Verse]\n" + "\n".join(LINES), seed=5, vocal_gender=gender, tempo_bpm=100)
+    lead = render_vocals(score)["vocals"]
+    refs = {i: [w.spoken for w in words_of_line(t)] for i, t in enumerate(LINES)}
+    errors = sung_line_wer(score, lead, refs)
+    assert len(errors) == len(LINES)
+    wer = float(np.mean(list(errors.values())))
+    assert wer <= SUNG_WER_FLOOR, f"sung WER {wer:.3f} for voice {gender}"

@@ -5,8 +5,11 @@ Per phrase (the notes of one lyric line, lead or backing):
 1. Festival speaks the phrase's syllables (see :mod:`.festival`), giving phone timings. All
    distinct phrase texts of a song (lead and backing) are spoken in one go, in two processes.
 2. Each syllable is mapped onto its notes: onset consonants are placed *before* the note so the
-   vowel starts on it (borrowing at most 40 % of the previous note, 150 ms); the vowel is
-   stretched to fill the note(s); coda consonants close it before the next onset. Rests are silent.
+   vowel starts on it (borrowing at most 40 % of the previous note); the vowel is stretched to
+   fill the note(s); coda consonants close it before the next onset. Consonants stretch with
+   their syllable (by the note-to-spoken length ratio, at most 2×): the ablation in
+   ``bench/bench_singer_ablation.py`` measured that stretching only vowels loses far more words
+   (PocketSphinx) than stretching whole syllables. Rests are silent.
 3. The speech is analysed once per distinct text at 16 kHz (:mod:`.vocoder`: a cepstrally smoothed
    spectral envelope per 5 ms frame; voicing comes from Festival's phone labels, so unvoiced
    consonants stay noise); envelope frames are interpolated onto the sung timeline (once per
@@ -41,6 +44,8 @@ _FRAME_S = vocoder.FRAME_S
 # intelligible (PocketSphinx, slt: dip 0.35 / 1.0 → WER 0.84 / 0.76 on 8 lines; 0.6 / 1.0 → 0.89 / 0.85
 # on 20 lines); 0.8 dropped the female onset hit rate in tests/music/voice below 0.8, so 0.6
 _DIP_GAIN = 0.6
+_CONSONANT_STRETCH_MAX = 2.0  # onset/coda consonants stretch with their syllable, at most this much
+_CODA_SHARE = 0.5  # a coda takes at most this share of its syllable's sung time
 _VIBRATO_SEMITONES = 0.25  # vibrato depth (± semitones) on notes ≥ 0.4 s
 _FS = vocoder.SAMPLE_RATE_HZ
 FloatArray = npt.NDArray[np.float64]
@@ -193,6 +198,8 @@ class _Plan:
     in_vowel: npt.NDArray[np.bool_]
     gain: FloatArray
     spans: list[tuple[float, float, float, float]]
+    src_pos: FloatArray
+    """Source frame index (fractional) each sung frame reads: the time warp itself."""
 
 
 _FREQS = np.linspace(0.0, _FS / 2, vocoder.BINS)
@@ -209,9 +216,15 @@ def _plan(phrase: Phrase, source: _Source, score: Score) -> _Plan | None:
     mapped = [src_syls[min(len(src_syls) - 1, i * len(src_syls) // len(syls))] for i in range(len(syls))]
     times = [(score.seconds_at(s.notes[0].start_beat), score.seconds_at(s.notes[-1].end_beat)) for s in syls]
     parts = [_syllable_parts(p) for p in mapped]
+    # consonants stretch with their syllable (up to _CONSONANT_STRETCH_MAX): measured with
+    # PocketSphinx, stretching only the vowel lost far more words than stretching the syllable
+    stretch = [
+        min(_CONSONANT_STRETCH_MAX, max(1.0, (b - a) / max(0.05, s1 - v0)))
+        for (a, b), (_s0, v0, _v1, s1) in zip(times, parts, strict=True)
+    ]
     onsets: list[float] = []
     for k, ((a, _b), (s0, v0, _v1, _s1)) in enumerate(zip(times, parts, strict=True)):
-        natural = min(0.15, max(0.0, v0 - s0))
+        natural = min(0.15, max(0.0, v0 - s0)) * stretch[k]
         if k == 0:
             onsets.append(natural)
         else:
@@ -226,7 +239,7 @@ def _plan(phrase: Phrase, source: _Source, score: Score) -> _Plan | None:
         if k + 1 < len(syls):
             end = min(b, times[k + 1][0] - onsets[k + 1])
         end = max(end, a + 0.03)
-        coda = min(max(0.0, s1 - v1), 0.4 * (end - a), 0.12)
+        coda = min(max(0.0, s1 - v1) * stretch[k], _CODA_SHARE * (end - a), 0.12 * stretch[k])
         span = (a - onsets[k], a, end - coda, end)
         spans.append(span)
         for t, s in zip(span, (s0, v0, v1, s1), strict=True):
@@ -255,7 +268,7 @@ def _plan(phrase: Phrase, source: _Source, score: Score) -> _Plan | None:
     # articulation: a short dip just before each syllable's vowel, so its onset is heard on the note
     for span in spans[1:]:
         gain[(frame_t >= span[1] - 0.03) & (frame_t < span[1])] *= _DIP_GAIN
-    return _Plan(start_s, frame_t, envelope, aperiodicity, kind >= _VOICED, in_vowel, gain, spans)
+    return _Plan(start_s, frame_t, envelope, aperiodicity, kind >= _VOICED, in_vowel, gain, spans, src_pos)
 
 
 def _sing(plan: _Plan, phrase: Phrase, score: Score, rng: np.random.Generator) -> FloatArray:
