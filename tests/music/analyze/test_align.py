@@ -2,9 +2,9 @@
 
 The song is composed, sung and mastered by the engine; the mastered mix goes through a WAV
 encode/decode (what an upload is), and the aligned word starts are compared with the Score's exact
-timeline. Acceptance (issue 6): mean absolute error ≤ 0.5 s; goal 0.3 s. Measured on the
-15-s pop song (2026-11-26, with the singer and separation of that day): 0.25 s on the mix, 0.08 s
-on the isolated vocal stem; bench/eval_analysis.py reports six songs (mean 0.21 s on the mixes).
+timeline. Acceptance (issue 6): mean absolute error ≤ 0.5 s; goal 0.3 s. Measured on this 15-s
+pop song on 2026-11-26: 0.06–0.25 s on the mix (it moves with the singer and the separation),
+about 0.1 s on the isolated vocal stem; bench/eval_analysis.py reports six songs.
 """
 
 from __future__ import annotations
