@@ -89,7 +89,11 @@ def test_sample_submit_and_poll_shapes(
     task_id = answer.json()["task_id"]
     after = client.get("/api/v1/get-credits", headers=auth).json()
     assert after == {"credits": before["credits"] - 14, "extra_credits": before["extra_credits"]}
-    poll = lambda: client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()  # noqa: E731
+
+    def poll() -> dict[str, Any]:
+        body: dict[str, Any] = client.get(f"/api/v1/sonic/task/{task_id}", headers=auth).json()
+        return body
+
     assert mask(poll()) == {
         "code": 200,
         "message": "success",
