@@ -195,13 +195,22 @@ def test_bomb_by_url_is_refused_and_the_server_stays_up(
 
 
 @needs_ffmpeg
-@pytest.mark.parametrize("path", ["/api/v1/producer/upload", "/api/v1/sonic/create-voice"])
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/api/v1/producer/upload", {}),
+        ("/api/v1/sonic/create-voice", {}),
+        ("/api/v1/sonic/upload-extend", {"mv": "sonic-v5", "continue_at": "3"}),
+        ("/api/v1/sonic/upload-cover", {"mv": "sonic-v5", "tags": "jazz"}),
+        ("/api/v1/sonic/sample", {"mv": "sonic-v5", "tags": "funk"}),
+    ],
+)
 def test_other_upload_paths_refuse_bombs_and_long_headers(
-    client: httpx.Client, auth: dict[str, str], bombs: dict[str, bytes], path: str
+    client: httpx.Client, auth: dict[str, str], bombs: dict[str, bytes], path: str, form: dict[str, str]
 ) -> None:
-    """producer upload and create-voice take files too: the same length rule before decoding."""
+    """Every endpoint that takes a file applies the same length rule before decoding."""
     before = client.get("/api/v1/get-credits", headers=auth).json()
     for name, data in (("ten-hours.wav", wav_claiming(10 * 3600.0)), ("bomb.flac", bombs["streamed"])):
-        response = client.post(path, files={"file": (name, data)}, headers=auth)
+        response = client.post(path, data=form, files={"file": (name, data)}, headers=auth)
         assert _err(response) == (400, TOO_LONG), (path, name, response.text)
     assert client.get("/api/v1/get-credits", headers=auth).json() == before

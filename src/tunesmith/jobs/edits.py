@@ -356,7 +356,7 @@ def fetch_upload(
 ) -> tuple[bytes, str, AudioBuffer]:
     """Fetch ``url`` (or take ``file_bytes``) and decode the audio, checking size and duration
     (API.md §12): ``(bytes, file name, audio)``."""
-    from tunesmith.jobs.uploads import _fetch, too_large_message
+    from tunesmith.jobs.uploads import _fetch, decode_upload, too_large_message
 
     cfg = services.settings.uploads
     if file_bytes is not None:
@@ -367,16 +367,10 @@ def fetch_upload(
         assert url is not None
         data = _fetch(services, url)
         name = posixpath.basename(unquote(urlsplit(url).path))
-    audio = decode_audio(data, filename_hint=name)
     where = "file" if file_bytes is not None else "url"
-    if audio.duration_s > cfg.max_duration_s:
-        raise InvalidParameter(
-            f"The audio duration should be less than {cfg.max_duration_s:g} seconds.", field=where
-        )
-    if audio.duration_s < cfg.min_duration_s:
-        raise InvalidParameter(
-            f"The audio duration should be more than {cfg.min_duration_s:g} seconds.", field=where
-        )
+    audio = decode_upload(
+        data, name, max_duration_s=cfg.max_duration_s, min_duration_s=cfg.min_duration_s, field=where
+    )
     return data, name, audio
 
 
