@@ -48,5 +48,13 @@ def test_openapi_operations_never_5xx(services: Services, auth: dict[str, str]) 
                 body = response.json()
                 assert body["code"] == response.status_code and body["message"] == body["error"], body
 
-        check()
+        for attempt in range(5):
+            try:
+                check()
+                break
+            except ValueError as exc:
+                # schemathesis 4.32's negative generator sometimes cannot mutate a binary (file)
+                # body ("Unsupported type: 'Binary'"): a failure to make a case, not a response
+                if "Unsupported type" not in str(exc) or attempt == 4:
+                    raise
     assert calls >= 5 * len(operations)
