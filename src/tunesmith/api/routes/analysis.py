@@ -14,6 +14,7 @@ from tunesmith.api.deps import ServicesDep, SubmitKey
 from tunesmith.api.routes.common import ERRORS, body_doc
 from tunesmith.api.routes.sonic import read_json
 from tunesmith.api.schemas.analysis import (
+    AlignedLyricsBody,
     AlignedOut,
     BpmOut,
     ClipIdBody,
@@ -122,7 +123,7 @@ async def midi(request: Request, key: SubmitKey, services: ServicesDep) -> JSONR
     "/api/v1/sonic/aligned-lyrics",
     response_model=AlignedOut,
     responses=ERRORS,
-    openapi_extra=body_doc(ClipIdBody),
+    openapi_extra=body_doc(AlignedLyricsBody),
     operation_id="sonic-aligned-lyrics",
 )
 async def aligned_lyrics(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:

@@ -79,6 +79,16 @@ class ClipIdBody(BaseModel):
     clip_id: str | None = Field(default=None, description="The clip (generated, uploaded or a stem)")
 
 
+class AlignedLyricsBody(ClipIdBody):
+    lyrics: str | None = Field(
+        default=None,
+        description=(
+            "[+] Lyrics to align to an uploaded clip (its vocal is separated and force-aligned); "
+            "ignored for generated clips, whose timeline is exact. Default: the clip's own lyrics."
+        ),
+    )
+
+
 class StemsBody(ClipIdBody):
     webhook_url: str | None = None
     callback_url: str | None = None
