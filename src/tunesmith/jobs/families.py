@@ -537,6 +537,46 @@ NURO_THEMES = [
     "family", "real estate", "media", "kids", "science", "education", "progress", "world", "vacation",
     "training", "christmas", "sales",
 ]  # fmt: skip
+NURO_THEME_TAGS = {
+    "inspirational": "uplifting", "motivational": "energetic, driving", "achievement": "triumphant",
+    "discovery": "curious, bright", "every day": "easy, light", "love": "romantic",
+    "technology": "electronic, synth", "lifestyle": "chill, groovy", "journey": "adventurous",
+    "meditation": "calm, slow, pad", "drama": "dramatic", "children": "playful, glockenspiel",
+    "hope": "hopeful", "fantasy": "mystical", "holiday": "festive, bells", "health": "bright, light",
+    "family": "gentle, piano", "real estate": "elegant, piano", "media": "modern", "kids": "playful, ukulele",
+    "science": "curious, synth", "education": "light, piano", "progress": "uplifting, driving",
+    "world": "world", "vacation": "tropical, sunny", "training": "energetic, fast",
+    "christmas": "christmas, bells", "sales": "upbeat",
+}  # fmt: skip
+"""Nuro bgm ``theme`` → style tags the composer resolves (moods, tempo words, instruments)."""
+
+
+def nuro_bgm_tags(genres: list[str], moods: list[str], instruments: list[str], description: str,
+                  themes: list[str]) -> str:  # fmt: skip
+    """The style tags of a nuro bgm clip: the genre, mood and instrument lists, then what the
+    ``description`` says (its moods, tempo feel and instruments, read by
+    :func:`~tunesmith.music.lyrics.describe.read_description`), then each ``theme``'s tags
+    (:data:`NURO_THEME_TAGS`). Duplicates are dropped; the first mention keeps its place."""
+    from tunesmith.music.lyrics.describe import read_description
+
+    words: list[str] = [*genres, *moods, *instruments]
+    if description.strip():
+        read = read_description(description, field="description", max_chars=max(1000, len(description)))
+        words += list(read.moods)
+        if read.tempo_feel in ("slow", "fast"):
+            words.append(read.tempo_feel)
+        words += list(read.instruments)
+    for theme in themes:
+        words += [w.strip() for w in NURO_THEME_TAGS.get(theme, "").split(",") if w.strip()]
+    seen: set[str] = set()
+    out = []
+    for word in words:
+        if word.lower() not in seen:
+            seen.add(word.lower())
+            out.append(word)
+    return ", ".join(out)
+
+
 NURO_MIN_RENDER_S = 10.0
 """Shortest nuro render (the composer's minimum song length); v1.0 allows 1..60 s."""
 NURO_SEGMENT_COMPOSE_S = 90.0
@@ -620,7 +660,7 @@ def submit_nuro(services: Services, key: ApiKey, req: NuroRequest) -> Task:
             genres = [predict(NURO_BGM_GENRES, text, base_seed, "genre")]
         if not moods:
             moods = [predict(NURO_BGM_MOODS, text, base_seed, "mood")]
-        tags = ", ".join([*genres, *moods, *req.instrument])
+        tags = nuro_bgm_tags(genres, moods, list(req.instrument), text, list(req.theme))
         duration = req.duration
         if duration is None:
             duration = sum(int(s["duration"]) for s in req.segments) if req.segments else 60
