@@ -22,7 +22,7 @@ import numpy.typing as npt
 from tunesmith.music.analyze import tempo as _tempo
 from tunesmith.music.audio import AudioBuffer
 
-DUPLE_BIAS = 0.1
+DUPLE_BIAS = 0.2
 """Added to the 4-beat bar's contrast (standard-deviation units) before comparing with 3."""
 
 FloatArray = npt.NDArray[np.float64]
@@ -78,6 +78,41 @@ def _harmonic_change_at_beats(features: _tempo._OnsetFeatures, beats_s: FloatArr
     return out
 
 
+def _beat_chroma_change(audio: AudioBuffer, beats_s: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Per beat: the cosine distance between the mean chroma of the beat (its span up to the
+    next beat) and of the previous beat, for the full spectrum and for the bass (≤ 300 Hz).
+
+    Chords and bass roots change on the downbeat; averaging over the whole beat makes the
+    measure robust to anticipations (a chord pushed to the "and" of 4) and to onset smear.
+    """
+    import librosa
+
+    from tunesmith.music.analyze.downmix import mono_at
+
+    rate, hop = _tempo.ANALYSIS_RATE_HZ, 512
+    y = mono_at(audio, rate)
+    power = np.abs(librosa.stft(y, n_fft=4096, hop_length=hop)) ** 2
+    freqs = librosa.fft_frequencies(sr=rate, n_fft=4096)
+    chroma = librosa.feature.chroma_stft(S=power, sr=rate, tuning=0.0)
+    bass = librosa.feature.chroma_stft(S=power * (freqs <= 300.0)[:, None], sr=rate, tuning=0.0)
+    frames = np.clip(librosa.time_to_frames(beats_s, sr=rate, hop_length=hop), 0, power.shape[1] - 1)
+    step = int(np.median(np.diff(frames))) if frames.size > 1 else 1
+    bounds = np.concatenate([frames, [min(power.shape[1], int(frames[-1]) + max(1, step))]])
+
+    def change(x: npt.NDArray[np.floating]) -> FloatArray:
+        synced = np.stack(
+            [x[:, bounds[i] : max(bounds[i] + 1, bounds[i + 1])].mean(axis=1) for i in range(frames.size)],
+            axis=1,
+        )
+        unit = synced / (np.linalg.norm(synced, axis=0, keepdims=True) + 1e-9)
+        out = np.zeros(frames.size)
+        out[1:] = 1.0 - np.sum(unit[:, 1:] * unit[:, :-1], axis=0)
+        out[0] = float(np.median(out[1:])) if frames.size > 1 else 0.0
+        return out
+
+    return change(chroma), change(bass)
+
+
 def _best_phase(accent: FloatArray, bar: int) -> tuple[float, int]:
     best, phase = -np.inf, 0
     for p in range(bar):
@@ -103,11 +138,17 @@ def estimate_meter(audio: AudioBuffer, *, tempo: _tempo.TempoEstimate | None = N
     if beats.size < 6:
         return MeterEstimate((4, 4), 4, np.zeros(0), beats, est.tempo_bpm, 0.0)
     features = _tempo._onset_features(audio)
-    accent = _standardise(_at_beats(features.low, beats)) + _standardise(
-        _harmonic_change_at_beats(features, beats)
+    chord_change, bass_change = _beat_chroma_change(audio, beats)
+    phase_accent = _standardise(chord_change) + _standardise(bass_change)
+    accent = (
+        _standardise(_at_beats(features.low, beats))
+        + _standardise(_harmonic_change_at_beats(features, beats))
+        + phase_accent
     )
-    three, phase3 = _best_phase(accent, 3)
-    four, phase4 = _best_phase(accent, 4)
+    three = _best_phase(accent, 3)[0]
+    four = _best_phase(accent, 4)[0]
+    phase3 = _best_phase(phase_accent, 3)[1]
+    phase4 = _best_phase(phase_accent, 4)[1]
     four += DUPLE_BIAS
     ternary = _is_ternary(features.envelope, beats)
     if three > four:
@@ -115,7 +156,7 @@ def estimate_meter(audio: AudioBuffer, *, tempo: _tempo.TempoEstimate | None = N
     else:
         meter, bar, phase, margin = (4, 4), 4, phase4, four - three
     if ternary and bar == 4:
-        two, phase2 = _best_phase(accent, 2)
+        two, phase2 = _best_phase(phase_accent, 2)
         meter, bar, phase = (6, 8), 2, phase2 if two > 0 else phase4 % 2
     downbeats = beats[phase::bar]
     return MeterEstimate(
