@@ -14,7 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import numpy as np
+import pytest
+from tests.service.test_service_families_ops import Real, drain, score_of, stored_song, wav_of
+from tests.service.test_service_families_ops import real as real  # the fixture
 
+from tunesmith.music.edit.extend import snap_continue_at
 from tunesmith.music.spec import SongSpec
 from tunesmith.music.style.model import Style
 from tunesmith.music.style.tags import resolve_style
@@ -50,3 +55,30 @@ def test_nuro_bgm_description_and_theme_reach_the_style(
     sad = style(description="a sad, melancholy piece")
     assert "sad" in {m.key for m in sad.moods}
     assert sad.mode_weights.get("major", 0.0) < plain.mode_weights.get("major", 0.0)
+
+
+@pytest.mark.xdist_group("families_ops")
+def test_producer_extend_shorter_than_ten_seconds_is_exact(real: Real) -> None:
+    client, auth, svc = real
+    source_id = stored_song(svc)
+    join_s = snap_continue_at(score_of(svc, source_id), 6.0)
+    body = {"task_type": "extend_music", "clip_id": source_id, "starts_at": 6, "length": 6,
+            "instruction": "pop, piano", "seed": 2}  # fmt: skip
+    r = client.post("/api/v1/producer/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    done = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["status"] == "SUCCESS", done
+    item = done["data"][0]
+    # the full song: the source to the join, then exactly 6 s of new material (not 10 s)
+    assert item["duration"] == pytest.approx(join_s + 6.0, abs=0.011)
+    audio = wav_of(svc, item["clip_id"])
+    assert audio.frames == round(score_of(svc, item["clip_id"]).duration_s * audio.sample_rate_hz)
+    assert abs(audio.duration_s - (join_s + 6.0)) < 0.011
+    # new material sounds after the join and fades out at the cut (no click at the end)
+    rate = audio.sample_rate_hz
+    body_rms = float(
+        np.sqrt(np.mean(audio.samples[:, round((join_s + 1) * rate) : round((join_s + 4) * rate)] ** 2))
+    )
+    tail = float(np.abs(audio.samples[:, -round(0.01 * rate) :]).max())
+    assert body_rms > 0.01 and tail < 0.1 * body_rms, (body_rms, tail)

@@ -33,6 +33,7 @@ from tunesmith.engines.procedural import ProceduralEngine
 from tunesmith.jobs.context import Services, build_services
 from tunesmith.jobs.queue import InlineQueue
 from tunesmith.music.audio import AudioBuffer, decode_audio
+from tunesmith.music.edit.extend import snap_continue_at
 from tunesmith.music.produce import produce_song
 from tunesmith.music.score import Score
 from tunesmith.music.spec import make_spec
@@ -467,8 +468,9 @@ def test_producer_extend_is_one_full_song_in_the_source_tempo(real: Real) -> Non
     assert done["status"] == "SUCCESS" and len(done["data"]) == 1, done
     item = done["data"][0]
     full = score_of(svc, item["clip_id"])
-    # the source up to the bar line nearest 6 s, then 10 s (the shortest extension) of new material
-    assert 14.0 < item["duration"] < 18.5, item["duration"]
+    # the source up to the bar line nearest 6 s, then exactly 5 s of new material (composed 10 s, cut)
+    join_s = snap_continue_at(source, 6.0)
+    assert abs(item["duration"] - (join_s + 5.0)) < 0.011, (item["duration"], join_s)
     assert {round(t.tempo_bpm, 6) for t in full.tempo_map} == {round(source.tempo_map[0].tempo_bpm, 6)}
     assert full.key == source.key
     head = round(4.0 * 44_100)  # the source's own audio before the join

@@ -1018,7 +1018,10 @@ PRODUCER_TASK_TYPES = [
 ]
 PRODUCER_DEFAULT_MV = "FUZZ-2.0"
 PRODUCER_MIN_EXTENSION_S = 10.0
-"""The shortest extension the composer writes: a ``length`` of 5–9 s gets 10 s of new material."""
+"""The shortest extension the composer writes. A ``length`` of 5–9 s is composed 10 s long and cut
+to exactly ``length`` with a short fade-out (:func:`producer_short_extend_clip`)."""
+SHORT_EXTEND_FADE_S = 0.5
+"""Fade-out at the cut of a short producer extension (seconds)."""
 _PRODUCER_ONE_CLIP = {"extend_music": "producer_extend", "replace_music": "producer_replace"}
 
 
@@ -1128,6 +1131,9 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
             req.stored, "extend", source, tags=req.instruction, lyrics=lyrics, continue_at=start,
             duration=max(req.length, PRODUCER_MIN_EXTENSION_S), auto_concat=True,
         )  # fmt: skip
+        if req.length < PRODUCER_MIN_EXTENSION_S:
+            request["length_s"] = float(req.length)
+            common["task_type"] = "producer_extend_short"  # composed 10 s, cut to ``length``
     elif tt == "replace_music":
         assert req.starts_at is not None and req.ends_at is not None
         check_window(req.starts_at, req.ends_at, duration, req.starts_field, req.ends_field)
@@ -1660,7 +1666,43 @@ def swap_vocals_clip(services: Services, task: Task, clip: Clip, progress: Progr
     return EngineResult(bundle=produced.bundle, facts=_facts_of(produced.score, str(title or ""), clip.tags))
 
 
+def producer_short_extend_clip(
+    services: Services, task: Task, clip: Clip, progress: Progress
+) -> EngineResult:
+    """A producer extend with ``length`` under 10 s: the extension composed 10 s long (the
+    composer's shortest) in the source's tempo and key, then cut to exactly ``length`` seconds
+    with a :data:`SHORT_EXTEND_FADE_S` fade-out; the full song is the source up to the join (bar
+    line nearest ``starts_at``) followed by it, so it lasts ``join + length`` seconds."""
+    from tunesmith.jobs.edits import _auto_concat, _edited_score, _facts, _source_or_fail, set_clip_extra
+    from tunesmith.music.edit.common import retime
+    from tunesmith.music.produce import render_score
+
+    req = task.request
+    source_clip = services.store.get_clip(str(req["source_clip_id"]))
+    if source_clip is None:
+        raise InvalidParameter("clip not found.", field="clip_id")
+    progress("analyze", 0, 1)
+    source = _source_or_fail(services, clip, source_clip)
+    score, extra = _edited_score(task, clip, source)
+    rendered = render_score(score, quality=clip.quality, progress=progress)
+    length_s = float(req["length_s"])
+    frames = round(length_s * rendered.master.sample_rate_hz)
+    fade_s = min(SHORT_EXTEND_FADE_S, length_s / 4)
+    produced = render_edit(
+        retime(score, list(score.tempo_map), length_s),
+        master=_fade_cut(rendered.master, frames, fade_s),
+        stems={g: _fade_cut(a, frames, fade_s) for g, a in rendered.stems.items()},
+        quality=clip.quality,
+        with_video=services.settings.engine.video,
+        progress=progress,
+    )
+    produced, extra = _auto_concat(services, source_clip, source, clip, produced, extra)
+    set_clip_extra(services, clip.id, extra)
+    return EngineResult(bundle=produced.bundle, facts=_facts(task, source_clip, produced.score))
+
+
 FAMILY_HANDLERS = {
+    "producer_extend_short": producer_short_extend_clip,
     "replace_music": edit_clip,
     "replace_upload_music": edit_clip,
     "swap_music_sound": edit_clip,
