@@ -82,3 +82,37 @@ def test_producer_extend_shorter_than_ten_seconds_is_exact(real: Real) -> None:
     )
     tail = float(np.abs(audio.samples[:, -round(0.01 * rate) :]).max())
     assert body_rms > 0.01 and tail < 0.1 * body_rms, (body_rms, tail)
+
+
+@pytest.mark.xdist_group("families_ops")
+def test_producer_variation_takes_its_instruments_from_sound(real: Real) -> None:
+    client, auth, svc = real
+    source_id = stored_song(svc)
+    source = score_of(svc, source_id)
+    sound = "orchestral, strings, cello"
+    body = {"task_type": "music_variation", "clip_id": source_id, "strength": 0.2, "sound": sound, "seed": 4}
+    r = client.post("/api/v1/producer/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    done = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["status"] == "SUCCESS" and len(done["data"]) == 2, done
+    wanted: dict[str, Any] = {}
+    for part in resolve_style(sound).instruments:
+        wanted.setdefault(part.role, part)  # a role's first track takes the style's first part
+    for item in done["data"]:
+        assert item["sound"] == sound
+        varied = score_of(svc, item["clip_id"])
+        # the same song and words: the vocal line is the source's
+        assert [(v.pitch, v.start_beat, v.syllable) for v in varied.vocals] == [
+            (v.pitch, v.start_beat, v.syllable) for v in source.vocals
+        ]
+        by_role = {t.role: t for t in varied.tracks}
+        src_roles = {t.role: t for t in source.tracks}
+        # the pad and the bass are now the sound's instruments (strings), not the source's
+        for role in ("pad", "bass"):
+            assert by_role[role].program == wanted[role].program != src_roles[role].program
+            assert by_role[role].group == "strings"
+        # and the strings are heard: a strings stem the source does not have
+        stem = wav_of(svc, item["clip_id"], "stems/strings.flac")
+        assert float(np.sqrt(np.mean(stem.samples**2))) > 1e-3
+        assert not any(t.group == "strings" for t in source.tracks)

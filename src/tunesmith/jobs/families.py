@@ -1157,13 +1157,18 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
         )
     elif tt == "music_variation":
         request = edit_request(req.stored, "remaster", source, variation=variation_category(req.strength))
+        if (req.sound or "").strip() and source.origin != "upload":
+            request["sound"] = req.sound
+            common["task_type"] = "producer_variation_sound"  # the variation re-instrumented from sound
     elif tt == "swap_music_sound":
         request = edit_request(req.stored, "add_instrumental", source, tags=req.sound, title=req.title)
     else:  # swap_music_vocals
         request = swap_vocals_request(req.stored, source, lyrics, req.sound, req.title, req.clip_field)
         common["quality"] = source.quality  # the kept accompaniment renders as the source's did
     check_queue(services)
-    keeps_style = tt in ("extend_music", "replace_music", "music_variation", "swap_music_vocals")
+    keeps_style = tt in ("extend_music", "replace_music", "swap_music_vocals") or (
+        tt == "music_variation" and common["task_type"] != "producer_variation_sound"
+    )
     return submit_job(
         services,
         key,
@@ -1701,7 +1706,31 @@ def producer_short_extend_clip(
     return EngineResult(bundle=produced.bundle, facts=_facts(task, source_clip, produced.score))
 
 
+def producer_variation_sound_clip(
+    services: Services, task: Task, clip: Clip, progress: Progress
+) -> EngineResult:
+    """A producer ``music_variation`` with ``sound``: the remaster variation (``strength`` →
+    subtle/normal/high) played by the instruments the sound text's style names
+    (:func:`~tunesmith.music.edit.reinstrument.reinstrument`): same notes, words and melody,
+    the accompaniment's programs, stem groups and effects from ``sound``."""
+    from tunesmith.music.edit.reinstrument import reinstrument
+    from tunesmith.music.edit.remaster import remaster
+
+    req = task.request
+    source_clip, source = _source_of(services, task, clip)
+    progress("arrange", 0, 1)
+    varied = remaster(
+        source, variation=str(req.get("variation_category") or "normal"), seed=int(clip.seed or 0)
+    )
+    score = reinstrument(varied, str(req["sound"]))
+    produced = render_edit(
+        score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
+    )
+    return EngineResult(bundle=produced.bundle, facts=_facts_of(produced.score, source_clip.title, clip.tags))
+
+
 FAMILY_HANDLERS = {
+    "producer_variation_sound": producer_variation_sound_clip,
     "producer_extend_short": producer_short_extend_clip,
     "replace_music": edit_clip,
     "replace_upload_music": edit_clip,
