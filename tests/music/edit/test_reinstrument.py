@@ -8,6 +8,7 @@ from tunesmith.errors import InvalidParameter
 from tunesmith.music.compose import compose
 from tunesmith.music.edit.reinstrument import reinstrument
 from tunesmith.music.spec import make_spec
+from tunesmith.music.style.model import InstrumentPart
 from tunesmith.music.style.tags import resolve_style
 
 
@@ -16,7 +17,7 @@ def test_reinstrument_keeps_notes_and_takes_programs_from_the_sound() -> None:
     source = compose(spec, resolve_style(spec.tags))
     out = reinstrument(source, "jazz, vibraphone, upright bass")
     parts = resolve_style("jazz, vibraphone, upright bass").instruments
-    first = {}
+    first: dict[str, InstrumentPart] = {}
     for part in parts:
         first.setdefault(part.role, part)
     assert [t.notes for t in out.tracks] == [t.notes for t in source.tracks]
