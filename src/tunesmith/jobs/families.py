@@ -890,6 +890,22 @@ class StudioRequest:
     webhook_url: str | None
     webhook_secret: str | None
     stored: dict[str, Any]
+    song_section: tuple[float, float] = (0.0, 1.0)
+    """``song_section_start`` / ``_end``: the clip's place in a notional whole song."""
+    lyrics_placement: tuple[float, float] = (0.0, 1.0)
+    """``lyrics_placement_start`` / ``_end``: the part of the clip where vocals may sound."""
+    clarity_strength: float = 0.25
+    lyrics_strength: float = 0.5
+
+    def shaping(self) -> dict[str, Any]:
+        """The shaping fields as the studio handlers read them (``request["studio"]``)."""
+        return {
+            "song_section": list(self.song_section),
+            "lyrics_placement": list(self.lyrics_placement),
+            "clarity_strength": self.clarity_strength,
+            "lyrics_strength": self.lyrics_strength,
+            "context_length": self.context_length,
+        }
 
 
 def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
@@ -930,6 +946,7 @@ def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
             negative_tags=req.negative_prompt,
             style_weight=req.prompt_strength,
         )
+        request["studio"] = req.shaping()
         clip_lyrics = (
             INSTRUMENTAL if instrumental else (req.lyrics or "" if req.lyrics_type == "user" else "")
         )
@@ -1729,7 +1746,59 @@ def producer_variation_sound_clip(
     return EngineResult(bundle=produced.bundle, facts=_facts_of(produced.score, source_clip.title, clip.tags))
 
 
+STUDIO_DEFAULTS = {
+    "song_section": [0.0, 1.0],
+    "lyrics_placement": [0.0, 1.0],
+    "clarity_strength": 0.25,
+    "lyrics_strength": 0.5,
+}
+
+
+def studio_shaped(score: Score, fields: dict[str, Any], *, seed: int) -> Score:
+    """A composed studio song shaped by its fields (:mod:`tunesmith.music.edit.studio_fields`):
+    the vocal placed in ``lyrics_placement``, set as ``lyrics_strength`` asks, and the arrangement
+    cleared by ``clarity_strength``. (``song_section`` is applied when composing.)"""
+    from tunesmith.music.edit.studio_fields import clarify, place_lyrics, set_words
+
+    lo, hi = (float(x) for x in fields.get("lyrics_placement", (0.0, 1.0)))
+    score = place_lyrics(score, lo, hi)
+    score = set_words(score, float(fields.get("lyrics_strength", 0.5)), seed=seed)
+    return clarify(score, float(fields.get("clarity_strength", 0.25)))
+
+
+def studio_generate_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """A studio description / custom / instrumental song. With every shaping field at its default,
+    the engine's create; otherwise composed here (the procedural composer) and shaped:
+    ``song_section_*`` — a notional whole song ``duration / (end − start)`` long is composed and
+    the clip cut from it (:func:`~tunesmith.music.edit.studio_fields.song_excerpt`); then
+    :func:`studio_shaped` (lyrics placement, lyrics strength, clarity)."""
+    from tunesmith.jobs.handlers import create_clip
+    from tunesmith.jobs.runner import spec_for
+    from tunesmith.music.compose import compose
+    from tunesmith.music.edit.studio_fields import notional_duration_s, song_excerpt
+    from tunesmith.music.style.tags import resolve_style
+
+    fields = dict(task.request.get("studio") or {})
+    if all(fields.get(k, v) == v for k, v in STUDIO_DEFAULTS.items()):
+        return create_clip(services, task, clip, progress)
+    spec = spec_for(task, clip)
+    progress("compose", 0, 1)
+    style = resolve_style(spec.tags, spec.negative_tags)
+    duration = float(spec.duration_s or STUDIO_MODELS["studio32-v1.5"])
+    start, end = (float(x) for x in fields.get("song_section", (0.0, 1.0)))
+    whole = compose(dc_replace(spec, duration_s=round(notional_duration_s(duration, start, end), 2)), style)
+    score = song_excerpt(whole, start, end, duration) if (start, end) != (0.0, 1.0) else whole
+    score = studio_shaped(score, fields, seed=int(clip.seed or 0))
+    produced = render_edit(
+        score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
+    )
+    return EngineResult(
+        bundle=produced.bundle, facts=_facts_of(produced.score, spec.title or score.title, clip.tags)
+    )
+
+
 FAMILY_HANDLERS = {
+    "studio_generate": studio_generate_clip,
     "producer_variation_sound": producer_variation_sound_clip,
     "producer_extend_short": producer_short_extend_clip,
     "replace_music": edit_clip,

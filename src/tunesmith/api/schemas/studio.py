@@ -11,11 +11,14 @@ from tunesmith.errors import InvalidParameter
 from tunesmith.jobs.families import STUDIO_MODELS, StudioRequest
 
 
-def _ordered(body: Body, start: str, end: str) -> None:
+def _ordered(body: Body, start: str, end: str) -> tuple[float, float]:
+    """``(start, end)`` shares of 0..1 (defaults 0 and 1), start < end."""
     lo = body.number(start, lo=0, hi=1)
     hi = body.number(end, lo=0, hi=1)
-    if (0.0 if lo is None else lo) >= (1.0 if hi is None else hi):
+    first, last = 0.0 if lo is None else float(lo), 1.0 if hi is None else float(hi)
+    if first >= last:
         raise InvalidParameter(f"The '{end}' field should be greater than '{start}'.", field=end)
+    return first, last
 
 
 def parse_studio(data: dict[str, Any]) -> StudioRequest:
@@ -28,11 +31,11 @@ def parse_studio(data: dict[str, Any]) -> StudioRequest:
     lyrics = body.string("lyrics", max_len=3000)
     bypass = body.boolean("bypass_prompt_optimization") or False
     seed = body.integer("seed", lo=-1, hi=4_294_967_295)
-    _ordered(body, "song_section_start", "song_section_end")
-    _ordered(body, "lyrics_placement_start", "lyrics_placement_end")
+    section = _ordered(body, "song_section_start", "song_section_end")
+    placement = _ordered(body, "lyrics_placement_start", "lyrics_placement_end")
     prompt_strength = body.number("prompt_strength", lo=0, hi=1)
-    body.number("clarity_strength", lo=0, hi=1)
-    body.number("lyrics_strength", lo=0, hi=1)
+    clarity = body.number("clarity_strength", lo=0, hi=1)
+    lyrics_strength = body.number("lyrics_strength", lo=0, hi=1)
     quality = body.number("generation_quality", lo=0, hi=1)
     negative = body.string("negative_prompt", max_len=1000)
     model_type = body.enum("model_type", list(STUDIO_MODELS)) or "studio32-v1.5"
@@ -70,6 +73,10 @@ def parse_studio(data: dict[str, Any]) -> StudioRequest:
         mode=mode,
         song_id=song_id,
         context_length=context,
+        song_section=section,
+        lyrics_placement=placement,
+        clarity_strength=0.25 if clarity is None else float(clarity),
+        lyrics_strength=0.5 if lyrics_strength is None else float(lyrics_strength),
         webhook_url=webhook_url,
         webhook_secret=webhook_secret,
         stored={k: v for k, v in data.items() if k != "webhook_secret"},
