@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from tests.service.test_service_families_ops import Real, drain, score_of, stored_song, wav_of
+from tests.service.test_service_families_ops import LYRICS, Real, drain, score_of, stored_song, wav_of
 from tests.service.test_service_families_ops import real as real  # the fixture
 
+from tunesmith.music.edit.context import context_bars
 from tunesmith.music.edit.extend import snap_continue_at
 from tunesmith.music.spec import SongSpec
 from tunesmith.music.style.model import Style
@@ -116,3 +117,67 @@ def test_producer_variation_takes_its_instruments_from_sound(real: Real) -> None
         stem = wav_of(svc, item["clip_id"], "stems/strings.flac")
         assert float(np.sqrt(np.mean(stem.samples**2))) > 1e-3
         assert not any(t.group == "strings" for t in source.tracks)
+
+
+@pytest.mark.xdist_group("families_ops")
+def test_studio_shaping_fields_shape_the_songs(real: Real) -> None:
+    client, auth, svc = real
+    body = {"prompt": "pop, piano", "lyrics_type": "user", "lyrics": LYRICS, "seed": 8,
+            "generation_quality": 0.2, "song_section_start": 0.7, "song_section_end": 1.0,
+            "lyrics_placement_start": 0.0, "lyrics_placement_end": 0.5, "clarity_strength": 1.0,
+            "lyrics_strength": 1.0, "bypass_prompt_optimization": True}  # fmt: skip
+    r = client.post("/api/v1/studio/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    done = client.get(f"/api/v1/studio/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["data"]["status"] == "SUCCESS", done
+    plain = resolve_style("pop, piano")
+    for song in done["data"]["data"]["songs"]:
+        score = score_of(svc, song["id"])
+        assert song["duration"] == 32.0 and score.duration_s == 32.0
+        # song_section 0.7..1: the end of a whole song (it ends like an outro, opens mid-song)
+        assert score.sections[-1].kind == "outro" and score.sections[0].kind != "intro"
+        # lyrics_placement 0..0.5: every syllable sung in the first 16 s
+        assert all(score.seconds_at(v.end_beat) <= 16.0 + 1e-6 for v in score.vocals)
+        # clarity 1: only the essential layers and the harmony, turned down 6 dB
+        assert len(score.tracks) < len(plain.instruments)
+        assert all(t.gain_db <= -6.0 + max(p.gain_db for p in plain.instruments) + 1e-6 for t in score.tracks)
+        # lyrics_strength 1: syllables on the eighth-note grid
+        assert all(abs(v.start_beat * 2 - round(v.start_beat * 2)) < 1e-6 for v in score.vocals)
+
+
+@pytest.mark.xdist_group("families_ops")
+def test_studio_continuation_writes_lyrics_and_carries_on_the_context(real: Real) -> None:
+    client, auth, svc = real
+    source_id = stored_song(svc, duration_s=12)
+    source = score_of(svc, source_id)
+    body = {"prompt": "a hopeful song about sailing home across the sea", "lyrics_type": "generate",
+            "seed": 6, "generation_quality": 0.2, "bypass_prompt_optimization": True,
+            "config": {"mode": "continuation", "source": {"song_id": source_id},
+                       "context_length": 3}}  # fmt: skip
+    r = client.post("/api/v1/studio/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    done = client.get(f"/api/v1/studio/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["data"]["status"] == "SUCCESS", done
+    first, end = context_bars(source, 3.0)
+    period = [chord_at(source, bar) for bar in range(first, end)]
+    source_lines = {line.strip() for line in source.lyrics.splitlines() if line.strip()}
+    for song in done["data"]["data"]["songs"]:
+        full = score_of(svc, song["id"])
+        join_bar = source.total_bars
+        # new words, written from the prompt: lines the source does not sing
+        new_lines = [
+            line for line in song["lyrics"].splitlines() if line.strip() and line not in source_lines
+        ]
+        assert len([line for line in new_lines if not line.startswith("[")]) >= 2, song["lyrics"]
+        # the new part carries on the chords of the source's last 3 s, bar by bar
+        bars = full.total_bars - join_bar
+        assert bars >= 4
+        played = [chord_at(full, join_bar + i) for i in range(bars - 1)]
+        assert played == [period[i % len(period)] for i in range(bars - 1)]
+
+
+def chord_at(score: Any, bar: int) -> str:
+    beat = score.bar_start_beat(bar)
+    return str(next(c.symbol for c in score.chords if c.start_beat - 1e-6 <= beat < c.end_beat - 1e-6))

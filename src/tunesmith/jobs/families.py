@@ -1002,6 +1002,10 @@ def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
         duration=length_s,
         auto_concat=True,
     )
+    # generate: new lyrics written from the prompt (not a reprise of the source's chorus)
+    request["gpt_description_prompt"] = req.prompt if req.lyrics_type == "generate" else None
+    request["make_instrumental"] = req.lyrics_type == "instrumental"
+    request["studio"] = req.shaping()
     check_queue(services)
     return submit_job(
         services,
@@ -1797,6 +1801,37 @@ def studio_generate_clip(services: Services, task: Task, clip: Clip, progress: P
     )
 
 
+def studio_continuation_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
+    """A studio ``continuation`` song: the source, then new material (the model's length) composed
+    from the source's end (:func:`~tunesmith.music.edit.extend.extend`: same tempo, key, meter,
+    instruments; lyrics written from ``prompt`` in generate mode) and conditioned on the source's
+    last ``config.context_length`` seconds (:func:`~tunesmith.music.edit.context.with_context`:
+    their chord progression carried on); the shaping fields apply to the new part
+    (:func:`studio_shaped`). Joined to the source's audio click-free on the bar line."""
+    from tunesmith.jobs.edits import _auto_concat, _edited_score, _facts, _source_or_fail, set_clip_extra
+    from tunesmith.music.edit.context import with_context
+
+    req = task.request
+    source_clip = services.store.get_clip(str(req["source_clip_id"]))
+    if source_clip is None:
+        raise InvalidParameter("clip not found.", field="config.source.song_id")
+    progress("analyze", 0, 1)
+    source = _source_or_fail(services, clip, source_clip)
+    score, extra = _edited_score(task, clip, source)
+    fields = dict(req.get("studio") or {})
+    seed = int(clip.seed or 0)
+    score = with_context(
+        score, source, float(fields.get("context_length", 30.0)), seed=seed, tags=req.get("tags")
+    )
+    score = studio_shaped(score, fields, seed=seed)
+    produced = render_edit(
+        score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
+    )
+    produced, extra = _auto_concat(services, source_clip, source, clip, produced, extra)
+    set_clip_extra(services, clip.id, extra)
+    return EngineResult(bundle=produced.bundle, facts=_facts(task, source_clip, produced.score))
+
+
 FAMILY_HANDLERS = {
     "studio_generate": studio_generate_clip,
     "producer_variation_sound": producer_variation_sound_clip,
@@ -1808,7 +1843,7 @@ FAMILY_HANDLERS = {
     "swap_music_vocals": swap_vocals_clip,
     "swap_upload_music_vocals": swap_vocals_clip,
     "music_variation": edit_clip,
-    "studio_continuation": edit_clip,
+    "studio_continuation": studio_continuation_clip,
     "studio_precede": studio_precede_clip,
     "nuro_bgm": nuro_bgm_clip,
     "nuro_vocal": nuro_vocal_clip,
