@@ -110,3 +110,33 @@ def test_pads_are_sung_on_their_chord_tones() -> None:
     assert report.notes >= len(pads) - 1
     assert report.median_abs_cents <= 30.0
     assert report.voiced >= 0.85
+
+
+def test_every_timeline_word_is_sung_when_a_line_repeats_on_other_notes() -> None:
+    """A line repeated with the same words and rhythm but other pitches reuses the first one's
+    time warp; its audio must still land at its own place in the song (it used to be added at
+    the first occurrence's time, leaving the repeat silent while the timeline listed its words)."""
+    from tunesmith.music.compose import compose
+    from tunesmith.music.lyrics.timeline import lyrics_timeline
+    from tunesmith.music.render.voice.singer import render_parts, split_phrases
+    from tunesmith.music.spec import make_spec
+    from tunesmith.music.style.tags import resolve_style
+
+    lines = ["Walking down the empty road tonight", "Stars are shining oh so bright"] * 4
+    spec = make_spec(tags="pop", seed=1, duration_s=30, lyrics="[Verse]\n" + "\n".join(lines))
+    score = compose(spec, resolve_style(spec.tags, spec.negative_tags))
+    phrases = split_phrases(score.vocals, backing=False)
+    first = phrases[0]
+    repeats = [
+        p
+        for p in phrases[1:]
+        if [n.syllable for n in p.notes] == [n.syllable for n in first.notes]
+        and [n.pitch for n in p.notes] != [n.pitch for n in first.notes]
+    ]
+    assert repeats, "the song should repeat its first line on other notes"
+    parts, rate_hz = render_parts(score, gender="f", seed=1)
+    lead = parts[False]
+    for word in lyrics_timeline(score):
+        a, b = round(float(str(word["start_s"])) * rate_hz), round(float(str(word["end_s"])) * rate_hz)
+        rms = float(np.sqrt(np.mean(lead[a:b] ** 2)))
+        assert rms > 1e-3, (word, rms)

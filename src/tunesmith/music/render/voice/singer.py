@@ -200,6 +200,10 @@ class _Plan:
     spans: list[tuple[float, float, float, float]]
     src_pos: FloatArray
     """Source frame index (fractional) each sung frame reads: the time warp itself."""
+    origin_s: float
+    """Song time of the first note of the phrase the plan was made for. The plan's times are
+    absolute for that phrase; a repeat of the same text and timing elsewhere is shifted by
+    ``origin_s - its own start``."""
 
 
 _FREQS = np.linspace(0.0, _FS / 2, vocoder.BINS)
@@ -268,19 +272,28 @@ def _plan(phrase: Phrase, source: _Source, score: Score) -> _Plan | None:
     # articulation: a short dip just before each syllable's vowel, so its onset is heard on the note
     for span in spans[1:]:
         gain[(frame_t >= span[1] - 0.03) & (frame_t < span[1])] *= _DIP_GAIN
-    return _Plan(start_s, frame_t, envelope, aperiodicity, kind >= _VOICED, in_vowel, gain, spans, src_pos)
+    origin_s = score.seconds_at(phrase.notes[0].start_beat)
+    return _Plan(
+        start_s, frame_t, envelope, aperiodicity, kind >= _VOICED, in_vowel, gain, spans, src_pos, origin_s
+    )
 
 
 def _sing(plan: _Plan, phrase: Phrase, score: Score, rng: np.random.Generator) -> FloatArray:
-    """The phrase's samples at 16 kHz, starting at ``plan.start_s``."""
+    """The phrase's samples at 16 kHz, starting at ``plan.start_s`` (in the plan's frame of
+    time: ``phrase`` may be a repeat of the plan's phrase, at another place in the song)."""
     syls = _syllables_of(phrase)
+    shift_s = plan.origin_s - score.seconds_at(phrase.notes[0].start_beat)
+
+    def at(beat: float) -> float:
+        return score.seconds_at(beat) + shift_s
+
     frame_t = plan.frame_t
     n_frames = frame_t.size
     target = np.full(n_frames, np.nan)
     for syl, span in zip(syls, plan.spans, strict=True):
         for i, note in enumerate(syl.notes):
-            n0 = score.seconds_at(note.start_beat) if i else span[0]
-            n1 = score.seconds_at(note.end_beat) if i + 1 < len(syl.notes) else span[3]
+            n0 = at(note.start_beat) if i else span[0]
+            n1 = at(note.end_beat) if i + 1 < len(syl.notes) else span[3]
             target[(frame_t >= n0) & (frame_t < n1)] = note.pitch
     valid = ~np.isnan(target)
     if not valid.any():
@@ -291,7 +304,7 @@ def _sing(plan: _Plan, phrase: Phrase, score: Score, rng: np.random.Generator) -
     smooth = lfilter([alpha], [1.0, alpha - 1.0], target - target[0]) + target[0]
     vib = np.zeros(n_frames)
     for note in phrase.notes:
-        n0, n1 = score.seconds_at(note.start_beat), score.seconds_at(note.end_beat)
+        n0, n1 = at(note.start_beat), at(note.end_beat)
         if n1 - n0 < 0.4:
             continue
         sel = (frame_t >= n0) & (frame_t < n1)
@@ -382,7 +395,7 @@ def render_parts(score: Score, *, gender: str, seed: int) -> tuple[dict[bool, Fl
                 if plan is None:
                     rendered[key] = (0.0, np.zeros(0))
                 else:
-                    rendered[key] = (plan.start_s - t0, _sing(plan, phrase, score, rng))
+                    rendered[key] = (plan.start_s - plan.origin_s, _sing(plan, phrase, score, rng))
             offset_s, samples = rendered[key]
             if samples.size == 0:
                 continue
