@@ -977,6 +977,7 @@ def submit_studio(services: Services, key: ApiKey, req: StudioRequest) -> Task:
             "brief": req.prompt if req.lyrics_type == "generate" else None,
             "make_instrumental": instrumental,
             "duration": length_s,
+            "studio": req.shaping(),
         }
         check_queue(services)
         return submit_job(
@@ -1535,10 +1536,14 @@ def nuro_vocal_clip(services: Services, task: Task, clip: Clip, progress: Progre
 
 def studio_precede_clip(services: Services, task: Task, clip: Clip, progress: Progress) -> EngineResult:
     """A studio ``precede`` song: a lead-in composed to end where the source begins (same tempo,
-    key, meter and voice; :func:`~tunesmith.music.edit.precede.precede`), then the source's own
-    audio, joined click-free on the bar line."""
+    key, meter and voice; :func:`~tunesmith.music.edit.precede.precede`), its harmony the chord
+    progression of the source's first ``config.context_length`` seconds repeated so that it ends
+    on the lead-in's last bar (:func:`~tunesmith.music.edit.context.with_context`), shaped by the
+    studio fields (:func:`studio_shaped`); then the source's own audio, joined click-free on the
+    bar line."""
     from tunesmith.jobs.edits import source_mix, source_stems
     from tunesmith.music.edit import concat, join_audio
+    from tunesmith.music.edit.context import with_context
     from tunesmith.music.edit.precede import precede
     from tunesmith.music.lyrics.describe import read_description
     from tunesmith.music.lyrics.write import write_lyrics
@@ -1565,6 +1570,11 @@ def studio_precede_clip(services: Services, task: Task, clip: Clip, progress: Pr
         instrumental=bool(req.get("make_instrumental")),
         quality=clip.quality,
     )
+    fields = dict(req.get("studio") or {})
+    if "context_length" in fields:  # the lead-in carries the chords of the source's opening into it
+        context_s = float(fields["context_length"])
+        lead = with_context(lead, source, context_s, seed=seed, tags=req.get("tags"), at="start")
+    lead = studio_shaped(lead, fields, seed=seed)
     rendered = render_score(lead, quality=clip.quality, progress=progress)
     mix = source_mix(services, source_clip)
     cut = lead.duration_s

@@ -54,3 +54,19 @@ def test_context_length_sets_the_progression_the_continuation_carries_on() -> No
     assert results[2.0] != results[10.0]
     with pytest.raises(InvalidParameter):
         context_bars(source, 0.0)
+
+
+def test_a_lead_in_ends_on_the_progression_of_the_sources_opening() -> None:
+    from tunesmith.music.edit.precede import precede
+
+    spec = make_spec(tags="pop, piano", seed=4, lyrics=LYRICS, duration_s=20, quality="draft")
+    source = compose(spec, resolve_style(spec.tags))
+    lead = precede(source, duration_s=12.0, seed=2, lyrics=None, tags=None, instrumental=True)
+    first, end = context_bars(source, 5.0, at="start")
+    assert first == 0 and end >= 1
+    period = bar_chords(source, first, end)
+    out = with_context(lead, source, 5.0, seed=2, at="start")
+    bars = out.total_bars
+    # counted back from the lead-in's end, bar by bar, the source's opening progression
+    assert bar_chords(out, 0, bars) == [period[(i - bars) % len(period)] for i in range(bars)]
+    assert out.duration_s == lead.duration_s and out.tempo_map == lead.tempo_map

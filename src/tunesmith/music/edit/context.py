@@ -25,12 +25,15 @@ from tunesmith.music.score import Chord, Score
 __all__ = ["context_bars", "with_context"]
 
 
-def context_bars(source: Score, context_s: float) -> tuple[int, int]:
-    """The source's bars ``[first, end)`` that its last ``context_s`` seconds cover (at least one
-    whole bar; ``end`` is the source's last bar line)."""
+def context_bars(source: Score, context_s: float, *, at: str = "end") -> tuple[int, int]:
+    """The source's bars ``[first, end)`` that its last (``at="end"``) or first (``at="start"``)
+    ``context_s`` seconds cover, at least one whole bar."""
     check_source(source)
     if not context_s > 0:
         raise InvalidParameter("context_length should be between 1 and 60.", field="config.context_length")
+    if at == "start":
+        stop = math.ceil(source.beat_at(min(context_s, source.duration_s)) / source.beats_per_bar - EPS)
+        return 0, max(1, min(source.total_bars, stop))
     end = source.total_bars
     start_beat = source.beat_at(max(0.0, source.seconds_at(source.bar_start_beat(end)) - context_s))
     first = max(0, min(end - 1, math.floor(start_beat / source.beats_per_bar + EPS)))
@@ -53,14 +56,24 @@ def _chords_of_bars(source: Score, first: int, end: int) -> list[Chord]:
 
 
 def with_context(
-    extension: Score, source: Score, context_s: float, *, seed: int, tags: str | None = None
+    extension: Score,
+    source: Score,
+    context_s: float,
+    *,
+    seed: int,
+    tags: str | None = None,
+    at: str = "end",
 ) -> Score:
     """``extension`` re-harmonised with the source's last ``context_s`` seconds (see the module
     docstring); deterministic in ``seed``. Tempo, key, meter, sections, words and length are the
-    extension's. A source without chords leaves the extension as it is."""
+    extension's. A source without chords leaves the extension as it is.
+
+    ``at="start"`` is for a lead-in that *precedes* the source: the context is the source's first
+    ``context_s`` seconds, and the progression is repeated so that it ends with the lead-in's last
+    bar, leading into the source's own opening."""
     check_seed(seed)
     check_source(extension)
-    first, end = context_bars(source, context_s)
+    first, end = context_bars(source, context_s, at=at)
     period = _chords_of_bars(source, first, end)
     if not period:
         return extension
@@ -68,11 +81,18 @@ def with_context(
     total_beats = extension.bar_start_beat(extension.total_bars)
     chords: list[Chord] = []
     offset = 0.0
+    if at == "start":  # the last repetition ends on the lead-in's last bar line
+        offset = -((-total_beats) % period_beats) if total_beats % period_beats > EPS else 0.0
     while offset < total_beats - EPS:
         for chord in period:
             start = chord.start_beat + offset
             if start >= total_beats - EPS:
                 break
+            if start + chord.length_beats <= EPS:
+                continue
+            if start < 0:
+                chord = replace(chord, length_beats=chord.length_beats + start)
+                start = 0.0
             length = round(min(chord.length_beats, total_beats - start), 6)
             chords.append(replace(chord, start_beat=round(start, 6), length_beats=length))
         offset += period_beats
