@@ -123,7 +123,7 @@ def test_producer_variation_takes_its_instruments_from_sound(real: Real) -> None
 def test_studio_shaping_fields_shape_the_songs(real: Real) -> None:
     client, auth, svc = real
     body = {"prompt": "pop, piano", "lyrics_type": "user", "lyrics": LYRICS, "seed": 8,
-            "generation_quality": 0.2, "song_section_start": 0.7, "song_section_end": 1.0,
+            "generation_quality": 0.2, "song_section_start": 0.5, "song_section_end": 0.8,
             "lyrics_placement_start": 0.0, "lyrics_placement_end": 0.5, "clarity_strength": 1.0,
             "lyrics_strength": 1.0, "bypass_prompt_optimization": True}  # fmt: skip
     r = client.post("/api/v1/studio/create", json=body, headers=auth)
@@ -135,8 +135,12 @@ def test_studio_shaping_fields_shape_the_songs(real: Real) -> None:
     for song in done["data"]["data"]["songs"]:
         score = score_of(svc, song["id"])
         assert song["duration"] == 32.0 and score.duration_s == 32.0
-        # song_section 0.7..1: the end of a whole song (it ends like an outro, opens mid-song)
-        assert score.sections[-1].kind == "outro" and score.sections[0].kind != "intro"
+        # song_section 0.5..0.8: the middle of a whole song (no intro, no outro), faded out at its end
+        assert score.sections[0].kind != "intro" and score.sections[-1].kind != "outro"
+        audio = wav_of(svc, song["id"])
+        rate = audio.sample_rate_hz
+        body_rms = float(np.sqrt(np.mean(audio.samples[:, 10 * rate : 20 * rate] ** 2)))
+        assert float(np.abs(audio.samples[:, -round(0.01 * rate) :]).max()) < 0.05 * body_rms
         # lyrics_placement 0..0.5: every syllable sung in the first 16 s
         assert all(score.seconds_at(v.end_beat) <= 16.0 + 1e-6 for v in score.vocals)
         # clarity 1: only the essential layers and the harmony, turned down 6 dB

@@ -1760,6 +1760,8 @@ def producer_variation_sound_clip(
     return EngineResult(bundle=produced.bundle, facts=_facts_of(produced.score, source_clip.title, clip.tags))
 
 
+STUDIO_SECTION_FADE_S = 1.0
+"""Fade-out of a studio clip that ends before its notional song does (``song_section_end`` < 1)."""
 STUDIO_DEFAULTS = {
     "song_section": [0.0, 1.0],
     "lyrics_placement": [0.0, 1.0],
@@ -1784,12 +1786,14 @@ def studio_generate_clip(services: Services, task: Task, clip: Clip, progress: P
     """A studio description / custom / instrumental song. With every shaping field at its default,
     the engine's create; otherwise composed here (the procedural composer) and shaped:
     ``song_section_*`` — a notional whole song ``duration / (end − start)`` long is composed and
-    the clip cut from it (:func:`~tunesmith.music.edit.studio_fields.song_excerpt`); then
-    :func:`studio_shaped` (lyrics placement, lyrics strength, clarity)."""
+    the clip cut from it (:func:`~tunesmith.music.edit.studio_fields.song_excerpt`), faded out
+    over :data:`STUDIO_SECTION_FADE_S` when it ends mid-song; then :func:`studio_shaped` (lyrics
+    placement, lyrics strength, clarity)."""
     from tunesmith.jobs.handlers import create_clip
     from tunesmith.jobs.runner import spec_for
     from tunesmith.music.compose import compose
     from tunesmith.music.edit.studio_fields import notional_duration_s, song_excerpt
+    from tunesmith.music.produce import render_score
     from tunesmith.music.style.tags import resolve_style
 
     fields = dict(task.request.get("studio") or {})
@@ -1803,9 +1807,16 @@ def studio_generate_clip(services: Services, task: Task, clip: Clip, progress: P
     whole = compose(dc_replace(spec, duration_s=round(notional_duration_s(duration, start, end), 2)), style)
     score = song_excerpt(whole, start, end, duration) if (start, end) != (0.0, 1.0) else whole
     score = studio_shaped(score, fields, seed=int(clip.seed or 0))
-    produced = render_edit(
-        score, quality=clip.quality, with_video=services.settings.engine.video, progress=progress
-    )
+    video = services.settings.engine.video
+    if end < 1.0:  # cut mid-song: faded out rather than stopped on a sounding chord
+        rendered = render_score(score, quality=clip.quality, progress=progress)
+        frames = round(score.duration_s * rendered.master.sample_rate_hz)
+        fade = STUDIO_SECTION_FADE_S
+        master = _fade_cut(rendered.master, frames, fade)
+        stems = {g: _fade_cut(a, frames, fade) for g, a in rendered.stems.items()}
+        produced = render_edit(score, master=master, stems=stems, quality=clip.quality, with_video=video)
+    else:
+        produced = render_edit(score, quality=clip.quality, with_video=video, progress=progress)
     return EngineResult(
         bundle=produced.bundle, facts=_facts_of(produced.score, spec.title or score.title, clip.tags)
     )
