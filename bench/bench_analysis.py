@@ -3,8 +3,9 @@
 One command: ``.venv/bin/python bench/bench_analysis.py [--separation] [--speed] [--all]``.
 
 - default (and ``--all``): tempo and key accuracy on the synthetic evaluation set (below);
-- ``--separation``: vocal SDR of :func:`separate_vocals` (and of the previous HPSS + REPET-SIM
-  mask, :func:`separate_vocals_repet`) on :data:`SEPARATION_SONGS`, six 25 s songs with lyrics
+- ``--separation``: vocal SDR of :func:`separate_vocals` (and of the melody mask with the
+  basic-pitch contour guide, ``vocal_stem(..., guided=True)``, and of the previous HPSS +
+  REPET-SIM mask, :func:`separate_vocals_repet`) on :data:`SEPARATION_SONGS`, six 25 s songs with lyrics
   rendered by the engine and re-uploaded as plain audio (the mastered mix). The reference is the
   lead + backing vocal stems scaled by the least-squares gain that maps the sum of all stems
   onto the master (mastering gain); SDR = 10·log10(Σ ref² / Σ (ref − est)²) with no further
@@ -77,28 +78,33 @@ def render_with_vocals(
 
 
 def bench_separation() -> None:
+    from tunesmith.music.analyze.melody_mask import vocal_stem
     from tunesmith.music.analyze.separate import sdr_db, separate_vocals, separate_vocals_repet
 
     print("== vocal separation (SDR dB, reference = lead + backing vocals) ==")
-    rows: list[tuple[str, float, float]] = []
+    rows: list[tuple[str, float, float, float]] = []
     for tags, seed, gender, lyrics in SEPARATION_SONGS:
         master, reference = render_with_vocals(tags, seed, gender, lyrics, 25.0)
         start = time.perf_counter()
         new = sdr_db(reference, separate_vocals(master).vocals)
         new_s = time.perf_counter() - start
+        start = time.perf_counter()
+        guided = sdr_db(reference, vocal_stem(master, guided=True))
+        guided_s = time.perf_counter() - start
         old = sdr_db(reference, separate_vocals_repet(master).vocals)
         silence = sdr_db(reference, np.zeros_like(reference.samples))
         mix = sdr_db(reference, master)
-        rows.append((gender, new, old))
+        rows.append((gender, new, guided, old))
         print(
-            f"{tags:14s} {gender}  melody-mask {new:6.2f}  repet {old:6.2f}  (mix as estimate {mix:6.2f},"
-            f" silence {silence:.2f})  {new_s:.1f} s"
+            f"{tags:14s} {gender}  melody-mask {new:6.2f} ({new_s:.1f} s)"
+            f"  guided {guided:6.2f} ({guided_s:.1f} s)  repet {old:6.2f}"
+            f"  (mix as estimate {mix:6.2f}, silence {silence:.2f})"
         )
     for label, keep in (("female", "f"), ("male", "m"), ("all", "")):
         sel = [r for r in rows if not keep or r[0] == keep]
         print(
             f"mean {label:6s}: melody-mask {np.mean([r[1] for r in sel]):.2f} dB,"
-            f" repet {np.mean([r[2] for r in sel]):.2f} dB"
+            f" guided {np.mean([r[2] for r in sel]):.2f} dB, repet {np.mean([r[3] for r in sel]):.2f} dB"
         )
 
 
