@@ -185,3 +185,25 @@ def test_studio_continuation_writes_lyrics_and_carries_on_the_context(real: Real
 def chord_at(score: Any, bar: int) -> str:
     beat = score.bar_start_beat(bar)
     return str(next(c.symbol for c in score.chords if c.start_beat - 1e-6 <= beat < c.end_beat - 1e-6))
+
+
+@pytest.mark.xdist_group("families_ops")
+def test_producer_variation_of_an_upload_takes_its_accompaniment_from_sound(real: Real) -> None:
+    client, auth, svc = real
+    mix = svc.blobs.get(f"clips/{stored_song(svc)}/mix.wav")
+    r = client.post("/api/v1/producer/upload", files={"file": ("take.wav", mix)}, headers=auth)
+    assert r.status_code == 200, r.text
+    upload_id = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()["data"][0]
+    sound = "orchestral, strings, cello"
+    body = {"task_type": "music_variation", "clip_id": upload_id["clip_id"], "sound": sound, "seed": 4}
+    r = client.post("/api/v1/producer/create", json=body, headers=auth)
+    assert r.status_code == 200, r.text
+    drain(svc)
+    done = client.get(f"/api/v1/producer/task/{r.json()['task_id']}", headers=auth).json()
+    assert done["status"] == "SUCCESS", done
+    wanted = {p.program for p in resolve_style(sound).instruments if p.group == "strings"}
+    for item in done["data"]:
+        assert item["sound"] == sound
+        score = score_of(svc, item["clip_id"])
+        # the new accompaniment is the sound's: string programs play in it
+        assert any(t.program in wanted and t.group == "strings" and t.notes for t in score.tracks)

@@ -1182,6 +1182,8 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
         if (req.sound or "").strip() and source.origin != "upload":
             request["sound"] = req.sound
             common["task_type"] = "producer_variation_sound"  # the variation re-instrumented from sound
+        elif (req.sound or "").strip():  # an upload has no parts to re-voice: swap_music_sound's way
+            request = edit_request(req.stored, "add_instrumental", source, tags=req.sound, title=req.title)
     elif tt == "swap_music_sound":
         request = edit_request(req.stored, "add_instrumental", source, tags=req.sound, title=req.title)
     else:  # swap_music_vocals
@@ -1189,7 +1191,7 @@ def submit_producer(services: Services, key: ApiKey, req: ProducerRequest) -> Ta
         common["quality"] = source.quality  # the kept accompaniment renders as the source's did
     check_queue(services)
     keeps_style = tt in ("extend_music", "replace_music", "swap_music_vocals") or (
-        tt == "music_variation" and common["task_type"] != "producer_variation_sound"
+        tt == "music_variation" and not (req.sound or "").strip()
     )
     return submit_job(
         services,
