@@ -195,7 +195,11 @@ def set_words(score: Score, lyrics_strength: float, *, seed: int) -> Score:
         v = score.vocals[i]
         end = v.end_beat
         if pull > 0:
-            grid = round(v.start_beat / GRID_BEATS) * GRID_BEATS
+            # the nearer grid point the note fits on (after the previous syllable, long enough)
+            below = math.floor(v.start_beat / GRID_BEATS + EPS) * GRID_BEATS
+            points = sorted((below, below + GRID_BEATS), key=lambda g: abs(g - v.start_beat))
+            fits = [g for g in points if g >= previous_end - EPS and end - g >= _MIN_NOTE_BEATS - EPS]
+            grid = fits[0] if fits else v.start_beat
             start = v.start_beat + pull * (grid - v.start_beat)
         else:
             start = v.start_beat + free * FREE_DELAY_BEATS * float(rng.uniform(0.3, 1.0))
