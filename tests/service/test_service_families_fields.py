@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from tests.service.test_service_families_ops import LYRICS, Real, drain, score_of, stored_song, wav_of
+from tests.service.test_service_families_ops import Real, drain, score_of, stored_song, wav_of
 from tests.service.test_service_families_ops import real as real  # the fixture
 
 from tunesmith.music.edit.context import context_bars
@@ -119,10 +119,23 @@ def test_producer_variation_takes_its_instruments_from_sound(real: Real) -> None
         assert not any(t.group == "strings" for t in source.tracks)
 
 
+SONG_LYRICS = "\n".join(
+    [
+        "[Verse]", "Stars they shine above me", "Light the road ahead",
+        "[Chorus]", "Hold on hold on", "We are going home",
+        "[Verse]", "Rivers running under", "Bridges made of gold",
+        "[Chorus]", "Hold on hold on", "We are going home",
+        "[Bridge]", "Every mile is lighter", "Every night is warm",
+        "[Chorus]", "Hold on hold on", "We are going home",
+    ]
+)  # fmt: skip
+"""A whole song's lyrics: its middle (song_section 0.5..0.8) sings."""
+
+
 @pytest.mark.xdist_group("families_ops")
 def test_studio_shaping_fields_shape_the_songs(real: Real) -> None:
     client, auth, svc = real
-    body = {"prompt": "pop, piano", "lyrics_type": "user", "lyrics": LYRICS, "seed": 8,
+    body = {"prompt": "pop, piano", "lyrics_type": "user", "lyrics": SONG_LYRICS, "seed": 8,
             "generation_quality": 0.2, "song_section_start": 0.5, "song_section_end": 0.8,
             "lyrics_placement_start": 0.0, "lyrics_placement_end": 0.5, "clarity_strength": 1.0,
             "lyrics_strength": 1.0, "bypass_prompt_optimization": True}  # fmt: skip
@@ -141,7 +154,8 @@ def test_studio_shaping_fields_shape_the_songs(real: Real) -> None:
         rate = audio.sample_rate_hz
         body_rms = float(np.sqrt(np.mean(audio.samples[:, 10 * rate : 20 * rate] ** 2)))
         assert float(np.abs(audio.samples[:, -round(0.01 * rate) :]).max()) < 0.05 * body_rms
-        # lyrics_placement 0..0.5: every syllable sung in the first 16 s
+        # lyrics_placement 0..0.5: the middle of the song sings, every syllable in the first 16 s
+        assert len(score.vocals) >= 10 and song["lyrics"] != "[Instrumental]"
         assert all(score.seconds_at(v.end_beat) <= 16.0 + 1e-6 for v in score.vocals)
         # clarity 1: only the essential layers and the harmony, turned down 6 dB
         assert len(score.tracks) < len(plain.instruments)
