@@ -25,12 +25,16 @@ five steps on a mono downmix at :data:`ANALYSIS_RATE_HZ` (STFT :data:`N_FFT` / :
    to every channel's STFT.
 
 Measured on six 25 s songs of our engine re-uploaded as plain audio (``bench/bench_analysis.py
---separation``, 2026-11-26): mean vocal SDR 3.8 dB (2.9 dB before the soft voicing; the previous HPSS +
-REPET mask ≈ 1 dB). Diagnosis: the tracked f0 is within 50 cents of the sung one on 55–90 % of
-sung frames, but the bigger loss is voicing — the tracker voices ≈ 75 % of frames where ≈ 35 %
-are sung; with the true voicing and the tracked f0 the mask reaches 3.8 dB, with the true f0 and
-voicing 4.7 dB. basic-pitch's contour salience (on the residual) raises pitch accuracy to
-75–95 % but not the SDR at equal voicing, and costs ≈ 1 s per 25 s, so it is not used.
+--separation``, 2026-11-26): mean vocal SDR 3.7 dB (per song 1.8–4.8; 2.8 dB before steps 5 and
+the wider comb; the previous HPSS + REPET mask 0.8 dB). Where the rest is lost (oracle runs of
+the same mask): with the sung voicing instead of step 5, 4.1 dB; with the sung f0 and step 5,
+4.7 dB; with both, 5.1 dB (an ideal ratio mask: ≈ 9.5 dB). So the tracker's f0 (within 50
+cents of the sung one on 50–90 % of sung frames; octave errors on the rock song, the guitar on
+the folk song) is the biggest remaining loss, then the mask's shape. Guiding the tracker with
+basic-pitch's learned contour salience (``vocal_stem(..., guided=True)``,
+:mod:`tunesmith.music.analyze.pitch_guide`) adds ≈ 0.15 dB mean (0.5 dB on the weakest songs)
+for three times the time, so it is opt-in. Vocal energy above :data:`COMB_MAX_HZ` is < 0.7 % of
+the vocal stems' energy, so a higher analysis rate would gain < 0.05 dB.
 """
 
 from __future__ import annotations
