@@ -2,7 +2,7 @@
 
 The reference is the lead + backing vocal stems times the mastering gain (least squares from the
 sum of all stems to the master). Issue 6 accepts ≥ 4 dB vocal SDR; the melody-driven mask with
-the soft voicing weight measures 3.76 dB mean on the six songs of ``bench/bench_analysis.py
+the soft voicing weight measures ≈ 3.7 dB mean on the six songs of ``bench/bench_analysis.py
 --separation`` (1.9–4.9 dB per song; 4.8 dB and 4.2 dB on the two songs here when written), so
 this test guards :data:`SDR_FLOOR_DB`, a regression floor below the acceptance level, and that
 the melody mask beats the previous HPSS + REPET-SIM mask.
@@ -19,7 +19,7 @@ from tunesmith.music.audio import AudioBuffer
 
 SDR_FLOOR_DB = 3.5
 """Per-song vocal SDR floor (dB) on the two songs here (measured 4.8 and 4.2 dB); issue 6's
-acceptance level (4 dB mean over our songs) is not reached yet (3.76 dB). The songs change
+acceptance level (4 dB mean over our songs) is not reached yet (≈ 3.7 dB). The songs change
 whenever the composer or the singer does, so the floor keeps a margin."""
 
 MIN_GAIN_OVER_REPET_DB = 0.5
