@@ -2,7 +2,7 @@
 
 Measured (27 rendered 18-s songs; see :mod:`tunesmith.music.analyze.percussion`): on clean
 drums + percussion stems of the three songs with congas/claves/cowbell/shaker the percussion
-SDR is 6.9–12.7 dB (the input itself scores −6.6…−7.1 dB as a percussion estimate); on the
+SDR is 6.9–12.7 dB; on the
 drums stem of ``separate_stems`` the hand-percussion songs are all found (3/3), 1 of 18 songs
 without hand percussion is flagged (a glockenspiel part), 3 of 6 with a tambourine in the kit.
 """
