@@ -49,3 +49,16 @@ def test_sung_spans_are_found_and_instrumentals_stay_quiet() -> None:
     for tags, seed in (("pop", 2), ("rock", 1)):
         _, est = _frames(tags, seed, "")
         assert est.mean() <= 0.15
+
+
+@pytest.mark.slow
+def test_summary_reports_sung_spans_when_asked() -> None:
+    from tunesmith.music.analyze.summary import summarize
+
+    song = render_case("latin", 29, 14.0, lyrics=LYRICS)
+    plain = summarize(song.master, peak_points=10)
+    assert "vocal_spans" not in plain
+    full = summarize(song.master, peak_points=10, vocals=True)
+    assert full["vocal_fraction"] > 0.1
+    assert all(0 <= s < e <= song.master.duration_s + 1e-6 for s, e in full["vocal_spans"])
+    assert {k: v for k, v in full.items() if not k.startswith("vocal_")} == plain

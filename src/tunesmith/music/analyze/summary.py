@@ -20,7 +20,7 @@ def _finite(value: float, digits: int) -> float | None:
     return round(value, digits) if math.isfinite(value) else None
 
 
-def summarize(audio: AudioBuffer, *, peak_points: int = 1000) -> dict[str, Any]:
+def summarize(audio: AudioBuffer, *, peak_points: int = 1000, vocals: bool = False) -> dict[str, Any]:
     """Every measurement of ``audio`` as a JSON-ready dict (plain str/int/float/list/None).
 
     Keys and units:
@@ -34,12 +34,15 @@ def summarize(audio: AudioBuffer, *, peak_points: int = 1000) -> dict[str, Any]:
       (``None`` for silence)
     - ``silences``: ``[[start_s, end_s], …]`` spans of ≥ 1 s below −50 dBFS RMS
     - ``peaks``: ``peak_points`` waveform peaks in 0..1 (see :func:`waveform_peaks`)
+    - only with ``vocals=True``: ``vocal_spans`` (``[[start_s, end_s], …]`` sung spans of
+      :func:`~tunesmith.music.analyze.vocals.vocal_activity`) and ``vocal_fraction`` (0..1)
 
-    Deterministic. Costs about 1 s per minute of audio (tempo, key and loudness dominate).
+    Deterministic. Costs about 1 s per minute of audio (tempo, key and loudness dominate);
+    ``vocals=True`` adds one vocal separation (about 3 s per minute, unloaded).
     """
     tempo = estimate_tempo(audio)
     key = estimate_key(audio)
-    return {
+    out: dict[str, Any] = {
         "version": SUMMARY_VERSION,
         "duration_s": round(audio.duration_s, 4),
         "sample_rate_hz": audio.sample_rate_hz,
@@ -57,3 +60,10 @@ def summarize(audio: AudioBuffer, *, peak_points: int = 1000) -> dict[str, Any]:
         "silences": [[start, end] for start, end in find_silences(audio)],
         "peaks": waveform_peaks(audio, points=peak_points),
     }
+    if vocals:
+        from tunesmith.music.analyze.vocals import vocal_activity
+
+        activity = vocal_activity(audio)
+        out["vocal_spans"] = [[start, end] for start, end in activity.spans_s]
+        out["vocal_fraction"] = activity.vocal_fraction
+    return out
