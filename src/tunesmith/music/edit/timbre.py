@@ -153,6 +153,10 @@ def _formants(frames: Array) -> tuple[float | None, float | None]:
     return float(np.median(f1s)), float(np.median(f2s))
 
 
+_TILT_RANGE_DB = 60.0
+"""The spectral tilt is fitted over the bins within this many dB of the loudest one."""
+
+
 def measure_timbre(vocals: AudioBuffer, *, max_s: float = 60.0) -> Timbre | None:
     """The timbre features of ``vocals`` (its first ``max_s`` seconds); None when less than 0.5 s
     of it is voiced. Deterministic; costs about a second per minute of audio."""
@@ -169,7 +173,10 @@ def measure_timbre(vocals: AudioBuffer, *, max_s: float = 60.0) -> Timbre | None
     rolloff = float(np.median(freqs[rolloff_bins]))
     band = (freqs >= 200) & (freqs <= 8000)
     mean_db = 20 * np.log10(np.mean(mags[:, band], axis=0) + 1e-12)
-    tilt = float(np.polyfit(np.log2(freqs[band]), mean_db, 1)[0])
+    # fitted where the voice has energy: a band-limited input (a separated vocal ends near 5 kHz)
+    # must not read its empty top band as a steep slope
+    heard = mean_db >= mean_db.max() - _TILT_RANGE_DB
+    tilt = float(np.polyfit(np.log2(freqs[band][heard]), mean_db[heard], 1)[0])
     hnr = float(np.median(10 * np.log10(r / (1 - r))))
     f1, f2 = _formants(voiced)
     return Timbre(
