@@ -123,6 +123,15 @@ def extend(
     ring_out = new.duration_s - new.total_beats * 60.0 / composed_tempo
     final_s = float(duration_s) if duration_s is not None else new.total_beats * 60.0 / tempo + ring_out
     new = retime(new, [TempoChange(0.0, tempo)], final_s)
+    return in_source_sound(new, source, restyled=tags is not None)
+
+
+def in_source_sound(new: Score, source: Score, *, restyled: bool) -> Score:
+    """``new`` (composed to continue or lead into ``source``) played by ``source``'s band: each
+    track the source also has takes the source's instrument, effects and level with the new
+    notes; other tracks are kept only when ``restyled`` (new tags) or the source has no tracks.
+    The mix, voice, swing and (unless ``restyled``) tags, genre and moods are the source's.
+    Changes and returns ``new``."""
     by_name = {t.name: t for t in source.tracks}
     tracks: list[Track] = []
     for track in new.tracks:
@@ -131,17 +140,15 @@ def extend(
             kept = copy.copy(model)
             kept.notes = track.notes
             tracks.append(kept)
-        elif tags is not None or not source.tracks:
+        elif restyled or not source.tracks:
             tracks.append(track)
     new.tracks = tracks
     new.mix = source.mix
     new.vocal_gender = source.vocal_gender if new.vocals else None
     new.swing = source.swing
     new.estimated = False
-    if tags is None:
-        new.tags = source.tags
-        new.genre = source.genre
-        new.moods = source.moods
+    if not restyled:
+        new.tags, new.genre, new.moods = source.tags, source.genre, source.moods
     return new
 
 

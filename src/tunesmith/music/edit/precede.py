@@ -15,12 +15,11 @@ join is its own).
 
 from __future__ import annotations
 
-import copy
-
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.compose import compose
 from tunesmith.music.edit.common import check_seed, check_source, retime, source_style, tempo_at_bar, truncate
-from tunesmith.music.score import Score, TempoChange, Track
+from tunesmith.music.edit.extend import in_source_sound
+from tunesmith.music.score import Score, TempoChange
 from tunesmith.music.spec import MAX_DURATION_S, MIN_DURATION_S, SongSpec
 
 __all__ = ["LEAD_OUT_BARS", "precede"]
@@ -80,21 +79,4 @@ def precede(
     ring_out = new.duration_s - new.total_beats * 60.0 / composed_tempo
     new = retime(new, [TempoChange(0.0, tempo)], new.total_beats * 60.0 / tempo + ring_out)
     new = truncate(new, min(bars, new.total_bars))
-    by_name = {t.name: t for t in source.tracks}
-    tracks: list[Track] = []
-    for track in new.tracks:
-        model = by_name.get(track.name)
-        if model is not None:
-            kept = copy.copy(model)
-            kept.notes = track.notes
-            tracks.append(kept)
-        elif tags is not None or not source.tracks:
-            tracks.append(track)
-    new.tracks = tracks
-    new.mix = source.mix
-    new.vocal_gender = source.vocal_gender if new.vocals else None
-    new.swing = source.swing
-    new.estimated = False
-    if tags is None:
-        new.tags, new.genre, new.moods = source.tags, source.genre, source.moods
-    return new
+    return in_source_sound(new, source, restyled=tags is not None)
