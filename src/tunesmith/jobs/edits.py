@@ -99,12 +99,10 @@ def _num(value: float) -> str:
 
 
 def _source(services: Services, key: ApiKey, clip_id: str, field_name: str) -> Clip:
-    clip = services.store.get_clip(clip_id, key_id=key.id)
-    if clip is None:
-        raise InvalidParameter("clip not found.", field=field_name)
-    if clip.state != "succeeded":
-        raise InvalidParameter("clip is not ready.", field=field_name)
-    return clip
+    """The caller's succeeded clip ``clip_id`` (``clip not found.`` / ``clip is not ready.``)."""
+    from tunesmith.jobs.analysis import source_clip as succeeded_clip
+
+    return succeeded_clip(services, key, clip_id, field=field_name)
 
 
 def _quality(mv: str | None) -> str:

@@ -128,12 +128,9 @@ def submit_job(services: Services, key: ApiKey, job: FamilyJob) -> Task:
 
 def source_clip(services: Services, key: ApiKey, clip_id: str, field_name: str) -> Clip:
     """The caller's succeeded clip ``clip_id`` (``clip not found.`` / ``clip is not ready.``)."""
-    clip = services.store.get_clip(clip_id, key_id=key.id)
-    if clip is None:
-        raise InvalidParameter("clip not found.", field=field_name)
-    if clip.state != "succeeded":
-        raise InvalidParameter("clip is not ready.", field=field_name)
-    return clip
+    from tunesmith.jobs.analysis import source_clip as succeeded_clip
+
+    return succeeded_clip(services, key, clip_id, field=field_name)
 
 
 def has_vocals(clip: Clip) -> bool:
