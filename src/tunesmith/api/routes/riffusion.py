@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from tunesmith.api.deps import ReadKey, ServicesDep, SubmitKey
 from tunesmith.api.routes.common import ERRORS, body_doc
-from tunesmith.api.routes.sonic import read_form_or_json, read_json
+from tunesmith.api.routes.sonic import read_json, upload_answer
 from tunesmith.api.schemas.riffusion import RiffusionCreateBody, RiffusionPollOut, parse_riffusion
-from tunesmith.api.schemas.sonic import SonicUploadBody, Submitted, Uploaded, parse_upload
+from tunesmith.api.schemas.sonic import SonicUploadBody, Submitted, Uploaded
 from tunesmith.errors import InvalidParameter
 from tunesmith.jobs.families import riffusion_poll, submit_riffusion
-from tunesmith.jobs.uploads import upload
 
 router = APIRouter(tags=["riffusion"])
 
@@ -45,14 +42,7 @@ async def create(request: Request, key: SubmitKey, services: ServicesDep) -> JSO
 )
 async def upload_route(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
     """Upload a song by URL or multipart ``file`` (as sonic upload); 2 credits."""
-    data, file_bytes, filename = await read_form_or_json(request, services)
-    req = parse_upload(data, file_bytes=file_bytes, filename=filename)
-    clip, task = await run_in_threadpool(upload, services, key, req)
-    answer: dict[str, Any] = {"code": 200, "message": "success"}
-    if task is not None:
-        answer["task_id"] = task.id
-    answer["clip_id"] = clip.id
-    return JSONResponse(answer)
+    return await upload_answer(request, key, services)
 
 
 @router.get(

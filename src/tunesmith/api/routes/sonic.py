@@ -132,6 +132,12 @@ def get_music_missing(key: ReadKey) -> JSONResponse:
 )
 async def upload_route(request: Request, key: SubmitKey, services: ServicesDep) -> JSONResponse:
     """Upload a song by URL (JSON) or as a multipart ``file``; becomes a succeeded clip."""
+    return await upload_answer(request, key, services)
+
+
+async def upload_answer(request: Request, key: ApiKey, services: Services) -> JSONResponse:
+    """The upload endpoints' shared body: parse the JSON or multipart request, store the upload,
+    answer ``{code, message, [task_id], clip_id}`` (sonic and riffusion upload alike)."""
     data, file_bytes, filename = await read_form_or_json(request, services)
     req = parse_upload(data, file_bytes=file_bytes, filename=filename)
     clip, task = await run_in_threadpool(upload, services, key, req)
