@@ -35,7 +35,7 @@ import numpy as np
 from tunesmith.engines.base import EngineResult, SongFacts
 from tunesmith.errors import Forbidden, InsufficientCredits, InvalidParameter
 from tunesmith.jobs.context import Services
-from tunesmith.jobs.service import CreateRequest, check_queue
+from tunesmith.jobs.service import CreateRequest, check_queue, request_clips, stored_lyrics
 from tunesmith.music.audio import AudioBuffer
 from tunesmith.music.progress import Progress
 from tunesmith.music.score import Score, StemGroup
@@ -313,33 +313,16 @@ def submit_sample(services: Services, key: ApiKey, req: SampleRequest) -> Task:
     seed = _base_seed(content.seed, CLIPS_PER_SAMPLE)
     auto = content.custom_mode and content.auto_lyrics
     instrumental = content.make_instrumental or (content.custom_mode and not (content.prompt or "").strip())
-    if instrumental:
-        lyrics = "[Instrumental]"
-    elif content.custom_mode and not auto:
-        lyrics = content.prompt or ""
-    else:
-        lyrics = ""
-    clips = [
-        NewClip(
-            id=new_id(),
-            idx=i,
-            title=content.title or "",
-            tags=content.tags or "",
-            negative_tags=content.negative_tags,
-            lyrics=lyrics,
-            gpt_description_prompt=None if content.custom_mode else content.gpt_description_prompt,
-            mv=content.mv,
-            style_weight=content.style_weight,
-            weirdness_constraint=content.weirdness_constraint,
-            task_type="sample",
-            origin="generated",
-            seed=(seed + i) % 2**32,
-            engine=MASHUP_ENGINE,
-            quality=_quality(content.mv),
-            source_clip_id=source.id,
-        )
-        for i in range(CLIPS_PER_SAMPLE)
-    ]
+    clips = request_clips(
+        content,
+        lyrics=stored_lyrics(content, instrumental=instrumental),
+        count=CLIPS_PER_SAMPLE,
+        base_seed=seed,
+        task_type="sample",
+        engine=MASHUP_ENGINE,
+        quality=_quality(content.mv),
+        source_clip_id=source.id,
+    )
     task = services.store.create_task(
         key_id=key.id,
         family="sonic",

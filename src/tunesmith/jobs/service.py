@@ -79,6 +79,55 @@ def check_queue(services: Services) -> None:
         raise ServiceUnavailable("Server is busy. Retry after 30 seconds.", retry_after_s=30)
 
 
+def stored_lyrics(req: CreateRequest, *, instrumental: bool) -> str:
+    """The lyrics a clip is stored with at submission: ``[Instrumental]`` when it will not sing,
+    the prompt in custom mode, else empty (the worker writes them: description mode,
+    ``auto_lyrics``)."""
+    if instrumental:
+        return "[Instrumental]"
+    if req.custom_mode and not req.auto_lyrics:
+        return req.prompt or ""
+    return ""
+
+
+def request_clips(
+    req: CreateRequest,
+    *,
+    lyrics: str,
+    count: int,
+    base_seed: int,
+    task_type: str,
+    engine: str,
+    quality: str,
+    source_clip_id: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> list[NewClip]:
+    """The ``count`` pending clips of a create-style request (create, sample): the request's
+    title, tags and shaping fields, seeds ``base_seed + i`` (mod 2³²)."""
+    return [
+        NewClip(
+            id=new_id(),
+            idx=i,
+            title=req.title or "",
+            tags=req.tags or "",
+            negative_tags=req.negative_tags,
+            lyrics=lyrics,
+            gpt_description_prompt=None if req.custom_mode else req.gpt_description_prompt,
+            mv=req.mv,
+            style_weight=req.style_weight,
+            weirdness_constraint=req.weirdness_constraint,
+            task_type=task_type,
+            origin="generated",
+            seed=(base_seed + i) % 2**32,
+            engine=engine,
+            quality=quality,
+            source_clip_id=source_clip_id,
+            extra=dict(extra or {}),
+        )
+        for i in range(count)
+    ]
+
+
 def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
     """Validate the cross-field rules, reserve credits and enqueue a create, concat or edit task."""
     if req.task_type not in ("create_music", "persona_music"):
@@ -114,33 +163,16 @@ def submit_create(services: Services, key: ApiKey, req: CreateRequest) -> Task:
     base_seed = req.seed if req.seed is not None else secrets.randbelow(2**32 - CLIPS_PER_CREATE)
     quality = "draft" if (req.mv or "").endswith("-mini") else "standard"
     engine = services.engine_name(req.mv)
-    if req.make_instrumental:
-        lyrics = "[Instrumental]"
-    elif req.custom_mode and not auto:
-        lyrics = req.prompt or ""
-    else:
-        lyrics = ""  # written by the worker (description mode, auto_lyrics)
-    clips = [
-        NewClip(
-            id=new_id(),
-            idx=i,
-            title=req.title or "",
-            tags=req.tags or "",
-            negative_tags=req.negative_tags,
-            lyrics=lyrics,
-            gpt_description_prompt=None if req.custom_mode else req.gpt_description_prompt,
-            mv=req.mv,
-            style_weight=req.style_weight,
-            weirdness_constraint=req.weirdness_constraint,
-            task_type=req.task_type,
-            origin="generated",
-            seed=(base_seed + i) % 2**32,
-            engine=engine,
-            quality=quality,
-            extra={"persona_id": persona["id"]} if persona else {},
-        )
-        for i in range(CLIPS_PER_CREATE)
-    ]
+    clips = request_clips(
+        req,
+        lyrics=stored_lyrics(req, instrumental=req.make_instrumental),
+        count=CLIPS_PER_CREATE,
+        base_seed=base_seed,
+        task_type=req.task_type,
+        engine=engine,
+        quality=quality,
+        extra={"persona_id": persona["id"]} if persona else {},
+    )
     spec_request: dict[str, Any] = dict(
         _sent=req.stored,
         title=req.title,
