@@ -1,0 +1,165 @@
+"""Speed of the singer only: the vocals (lead + backing) of the 3-minute benchmark song, per stage.
+
+The song is the one the last part of ``bench/bench_singer.py`` times (96 BPM, four choruses). For
+each voice it prints the wall-clock and CPU seconds of the whole render, and a per-stage breakdown
+(CPU seconds of this process, plus Festival's child processes for the Festival stage):
+
+- ``festival``: ``speak_phrases`` (Festival subprocesses, wall and child CPU),
+- ``analyse``: the vocoder's analysis of the spoken phrases (``vocoder.analyse``),
+- ``plan``: time-warping the envelopes onto the notes (``singer._plan``),
+- ``synth``: the vocoder's synthesis (``vocoder.synthesise``),
+- ``chain``: the vocal chain of both stems (``chain.vocal_chain``),
+- ``other``: the rest (phrase splitting, f0 curves, mixing into the timeline, stem buffers).
+
+Stage times are measured by wrapping those functions for the duration of the run; ``cpu_s`` is
+``time.process_time`` (all threads of this process) plus finished children (Festival). On a shared
+machine the CPU seconds are the steadier number; the load average is printed with each line.
+
+Run: ``.venv/bin/python bench/bench_singer_speed.py [--repeat N] [--voice f|m]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tunesmith.music.compose.melody import lead_sheet_score
+from tunesmith.music.render.voice import render, singer, vocoder
+from tunesmith.music.score import Score
+
+LINES = [
+    "The kettle hums beside the open door",
+    "We painted comets on the kitchen floor",
+    "A paper boat is sailing down the street",
+    "My shoes remember every summer heat",
+    "The lantern flickers when the buses pass",
+    "We counted pebbles in the morning grass",
+    "Your laughter echoes in the empty hall",
+    "I keep your postcards pinned against the wall",
+    "The orange moon is sleeping on the bay",
+    "We never learned the words we meant to say",
+    "A silver bicycle beside the gate",
+    "The radio is playing much too late",
+    "I found a feather in my winter coat",
+    "You wrote a promise on a yellow note",
+    "The city breathes a quiet golden light",
+    "We chase the echo of a paper kite",
+    "My window opens to the falling rain",
+    "I hear you singing down the crowded lane",
+    "The garden waits for us to come back home",
+    "Tomorrow fits inside a silver comb",
+]
+
+
+def song_text() -> str:
+    """The lyrics of the 3-minute benchmark song (same as ``bench/bench_singer.py``)."""
+    verse = "\n".join(LINES[0:4])
+    chorus = "\n".join(LINES[10:14])
+    return "\n\n".join(
+        [
+            f"[Verse]\n{verse}",
+            f"[Chorus]\n{chorus}\n(oh oh)",
+            f"[Verse 2]\n{chr(10).join(LINES[4:8])}",
+            f"[Chorus]\n{chorus}\n(oh oh)",
+            f"[Bridge]\n{chr(10).join(LINES[16:20])}",
+            f"[Chorus]\n{chorus}\n(oh oh)",
+            f"[Verse 3]\n{chr(10).join(LINES[14:18])}",
+            f"[Chorus]\n{chorus}\n(oh oh)",
+        ]
+    )
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process (all threads) and its finished children, user + system."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+class _Stages:
+    """Accumulates wall and CPU seconds per stage name (outermost call only)."""
+
+    def __init__(self) -> None:
+        self.wall_s: dict[str, float] = defaultdict(float)
+        self.cpu_s: dict[str, float] = defaultdict(float)
+        self.depth = 0
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.depth:
+                return fn(*args, **kwargs)
+            self.depth += 1
+            w0, c0 = time.perf_counter(), _cpu_s()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.wall_s[name] += time.perf_counter() - w0
+                self.cpu_s[name] += _cpu_s() - c0
+                self.depth -= 1
+
+        return timed
+
+
+@contextmanager
+def _patched(stages: _Stages) -> Iterator[None]:
+    """Wrap the stage functions where their callers look them up; restore them afterwards."""
+    targets: list[tuple[object, str, str]] = [
+        (singer, "speak_phrases", "festival"),
+        (vocoder, "analyse", "analyse"),
+        (singer, "_plan", "plan"),
+        (vocoder, "synthesise", "synth"),
+        (render, "vocal_chain", "chain"),
+    ]
+    saved = [(obj, attr, getattr(obj, attr)) for obj, attr, _ in targets]
+    for obj, attr, name in targets:
+        setattr(obj, attr, stages.wrap(name, getattr(obj, attr)))
+    try:
+        yield
+    finally:
+        for obj, attr, original in saved:
+            setattr(obj, attr, original)
+
+
+def time_render(score: Score) -> tuple[float, float, _Stages]:
+    """Render the score's vocals once; (wall s, CPU s, per-stage times)."""
+    stages = _Stages()
+    with _patched(stages):
+        w0, c0 = time.perf_counter(), _cpu_s()
+        render.render_vocals(score)
+        return time.perf_counter() - w0, _cpu_s() - c0, stages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=1, help="renders per voice (the best CPU time is kept)")
+    parser.add_argument("--voice", choices=["f", "m", "both"], default="both")
+    args = parser.parse_args()
+    voices = ("f", "m") if args.voice == "both" else (args.voice,)
+    for gender in voices:
+        score = lead_sheet_score(song_text(), seed=2, vocal_gender=gender, tempo_bpm=96)
+        best: tuple[float, float, _Stages] | None = None
+        for _ in range(args.repeat):
+            result = time_render(score)
+            if best is None or result[1] < best[1]:
+                best = result
+        assert best is not None
+        wall, cpu, stages = best
+        named = sum(stages.cpu_s.values())
+        parts = " ".join(
+            f"{name}={stages.cpu_s[name]:.2f}cpu/{stages.wall_s[name]:.2f}wall"
+            for name in ("festival", "analyse", "plan", "synth", "chain")
+        )
+        print(
+            f"three_minute_song voice={gender} song_s={score.duration_s:.1f} vocals_render_s={wall:.2f} "
+            f"cpu_s={cpu:.2f} | {parts} other={cpu - named:.2f}cpu "
+            f"load_avg={os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
