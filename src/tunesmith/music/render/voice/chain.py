@@ -31,11 +31,12 @@ def vocal_chain(
     """
     rate = out_rate_hz or fs
     frames = round(mono.size * rate / fs)
-    if mono.size == 0 or not np.any(mono):
+    sung = mono != 0
+    if mono.size == 0 or not sung.any():
         return np.zeros((2, frames), dtype=np.float32)
     # only the sung span (plus the reverb tail) is processed: the rest stays silent
-    active = np.flatnonzero(mono)
-    first, last = int(active[0]), min(mono.size, int(active[-1]) + 1 + round(_TAIL_S * fs))
+    first = int(np.argmax(sung))
+    last = min(mono.size, mono.size - int(np.argmax(sung[::-1])) + round(_TAIL_S * fs))
     x = mono[first:last]
     board = pb.Pedalboard(  # type: ignore[attr-defined]
         [
@@ -57,16 +58,14 @@ def vocal_chain(
     if rate != fs:
         wet = np.asarray(soxr.resample(wet, fs, rate, quality="HQ"), dtype=np.float32)
     offset = round(first * rate / fs)
-    y = np.zeros(frames, dtype=np.float32)
-    stop = min(frames, offset + wet.size)
-    y[offset:stop] = wet[: stop - offset]
-    if backing:
-        delay = int(0.014 * rate)
-        right = np.concatenate([np.zeros(delay, dtype=np.float32), y[: y.size - delay]])
-        stereo = np.stack([y, right])
-    else:
-        stereo = np.stack([y, y])
-    peak = float(np.max(np.abs(stereo)))
+    wet = wet[: max(0, frames - offset)]
+    # the right channel of the backing is a delayed copy, so the stem's peak is the mono peak
+    peak = float(np.max(np.abs(wet))) if wet.size else 0.0
     if peak > 0:
-        stereo *= np.float32(0.708 / peak)
-    return stereo.astype(np.float32)
+        wet *= np.float32(0.708 / peak)
+    stereo = np.zeros((2, frames), dtype=np.float32)
+    stereo[0, offset : offset + wet.size] = wet
+    delay = int(0.014 * rate) if backing else 0
+    right = wet[: max(0, frames - offset - delay)]
+    stereo[1, offset + delay : offset + delay + right.size] = right
+    return stereo
