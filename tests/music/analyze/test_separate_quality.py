@@ -89,6 +89,23 @@ def test_tracker_follows_a_sung_line_over_a_drone() -> None:
     assert f0_candidates_hz()[0] == pytest.approx(mm.F0_RANGE_HZ[0])
 
 
+def test_non_stationary_removes_held_notes_and_keeps_a_moving_line() -> None:
+    """A partial held for 4 s (a sustained accompaniment note) is removed; a partial that moves
+    every 0.25 s (a sung line) keeps most of its energy."""
+    from tunesmith.music.analyze import melody_mask as mm
+
+    bins, frames = 100, 400
+    spec = np.zeros((bins, frames), dtype=np.float32)
+    spec[20, :] = 1.0  # held
+    step = round(0.25 * mm.ANALYSIS_RATE_HZ / mm.HOP)
+    for start in range(0, frames, step):
+        spec[40 + (start // step) % 8, start : start + step] = 1.0  # moving
+    out = mm.non_stationary(spec)
+    assert out.shape == spec.shape
+    assert float(np.sum(out[20])) < 0.01 * float(np.sum(spec[20]))
+    assert float(np.sum(out[40:48])) > 0.7 * float(np.sum(spec[40:48]))
+
+
 def test_soft_voicing_fades_frames_where_the_comb_catches_little() -> None:
     """Frames whose comb captures the loud voice get weight 1; frames where it catches only a
     faint partial (an instrument while nobody sings) get weight near 0."""
