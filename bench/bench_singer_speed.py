@@ -10,8 +10,8 @@ each voice it prints the wall-clock and CPU seconds of the whole render, and a p
 - ``synth``: the vocoder's synthesis (``vocoder.synthesise``),
 - ``other``: the rest of ``singer.render_parts`` (phrase splitting, f0 curves, breaths, mixing
   into the timeline),
-- ``chain``: everything after ``render_parts``: the vocal chains of both stems (run in two
-  threads) and the stem buffers.
+- ``chain``: everything after ``render_parts``: the vocal chains of both stems and the stem
+  buffers.
 
 Stage times are measured by wrapping those functions for the duration of the run; CPU seconds
 are those of this process (all threads) plus finished children (Festival). On a shared machine
