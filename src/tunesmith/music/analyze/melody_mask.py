@@ -8,32 +8,39 @@ five steps on a mono downmix at :data:`ANALYSIS_RATE_HZ` (STFT :data:`N_FFT` / :
    decimated by :data:`BACKGROUND_DECIMATION`), and the element-wise median of its
    :data:`BACKGROUND_NEIGHBOURS` most similar frames is the accompaniment estimate ``R``. The
    residual ``V = max(X − R, 0)`` is what does not repeat: the voice, fills, noise.
-2. **Pitch salience** of the residual: for every f0 candidate (:data:`F0_RANGE_HZ`, a fifth of a
-   semitone apart) the weighted sum of the log-compressed residual at its first
-   :data:`HARMONICS` harmonics (weights :data:`HARMONIC_DECAY` ^ (h−1), below
-   :data:`SALIENCE_MAX_HZ`).
+2. **Pitch salience** of the residual's *non-stationary* part (:func:`non_stationary`: its
+   running median over ≈ 0.7 s removed, so held accompaniment notes vanish and a sung line
+   stays): for every f0 candidate (:data:`F0_RANGE_HZ`, a fifth of a semitone apart) the
+   weighted sum of the log-compressed spectrum at its first :data:`HARMONICS` harmonics
+   (weights :data:`HARMONIC_DECAY` ^ (h−1), below :data:`SALIENCE_MAX_HZ`).
 3. **Tracking** (Viterbi over the candidates plus an unvoiced state, steps of at most
    :data:`MAX_STEP_SEMITONES` per frame): once over the whole range, then again inside
    ±:data:`REGISTER_SPAN` (ratio) of the first pass's median f0 — the singer's register — which
    removes most jumps to the bass line and to accompaniment chords.
 4. **Harmonic comb**: a Gaussian (σ = :data:`COMB_SIGMA_BINS` bins) at every harmonic of the
    tracked f0 up to :data:`COMB_MAX_HZ`, times the residual's share ``(V / X) ** SHARE_POWER``
-   of the bin.
-5. **Soft voicing** (:func:`soft_voicing`): each frame's comb is scaled by the residual energy
-   it captures (smoothed over ≈ 200 ms, against the loudest frames of the input), which fades
-   out frames where the tracker follows an instrument while nobody sings. The mask is applied
-   to every channel's STFT.
+   of the bin and the mix's harmonic share ``H`` (:func:`harmonic_weight`, a cheap
+   harmonic–percussive split: drum hits on the voice's harmonics are not voice).
+5. **Soft voicing** (:func:`soft_voicing`): each frame's comb is scaled by the harmonic residual
+   energy ``V·H`` it captures (smoothed over ≈ 200 ms, against the loudest frames of the
+   input), which fades out frames where the tracker follows an instrument while nobody sings.
+   The mask is applied to every channel's STFT.
 
-Measured on six 25 s songs of our engine re-uploaded as plain audio (``bench/bench_analysis.py
---separation``, 2026-11-26): mean vocal SDR 3.7 dB (per song 1.8–4.8; 2.8 dB before steps 5 and
-the wider comb; the previous HPSS + REPET mask 0.8 dB). Where the rest is lost (oracle runs of
-the same mask): with the sung voicing instead of step 5, 4.1 dB; with the sung f0 and step 5,
-4.7 dB; with both, 5.1 dB (an ideal ratio mask: ≈ 9.5 dB). So the tracker's f0 (within 50
-cents of the sung one on 50–90 % of sung frames; octave errors on the rock song, the guitar on
-the folk song) is the biggest remaining loss, then the mask's shape. Guiding the tracker with
+Measured 2026-11-26 (mean vocal SDR, ``sdr_db``), on the six 15 s songs of
+``bench/eval_analysis.py`` (:data:`~tunesmith.music.analyze.evalset.SUNG_CASES`, the plain sum of
+the stems, lead vocal reference) and the six 25 s mastered songs of ``bench/bench_analysis.py
+--separation`` (lead + backing vocal reference): 1.96 / 3.73 dB with steps 2 and 5 on the plain
+residual and no harmonic share; 2.76 / 4.11 with the non-stationary salience (the piano-ballad
+and country songs had been tracked in the wrong register: 0 % of the sung energy within 50
+cents); 3.80 / 4.11 with the harmonic share (in the pop song a tom near 200 Hz had been taken
+for the voice in unsung frames). Per song 2.2–4.9 / 3.5–4.7 dB. Still lost (oracle runs on the
+eval-harness songs): with the sung voicing instead of step 5 ≈ +1.3 dB (unsung frames where
+the tracker follows an instrument), then the f0 itself (the rock song, ≈ 65 % of the sung
+energy within 50 cents). Guiding the tracker with
 basic-pitch's learned contour salience (``vocal_stem(..., guided=True)``,
-:mod:`tunesmith.music.analyze.pitch_guide`) adds ≈ 0.15 dB mean (0.5 dB on the weakest songs)
-for three times the time, so it is opt-in. Vocal energy above :data:`COMB_MAX_HZ` is < 0.7 % of
+:mod:`tunesmith.music.analyze.pitch_guide`) added ≈ 0.15 dB mean on the bench songs
+(measured before the non-stationary salience and the harmonic share) for three times the time,
+so it is opt-in. Vocal energy above :data:`COMB_MAX_HZ` is < 0.7 % of
 the vocal stems' energy, so a higher analysis rate would gain < 0.05 dB.
 """
 
@@ -93,10 +100,11 @@ VOICING_SWITCH_P = 0.02
 REGISTER_SPAN = 1.6
 """The second tracking pass searches f0 within ×/÷ this ratio of the first pass's median."""
 
-COMB_SIGMA_BINS = 1.5
-"""Width (standard deviation, STFT bins) of each harmonic's Gaussian in the comb. With the soft
-voicing weight and :data:`SHARE_POWER` 0.75, mean SDR on the six bench songs: 1.0 → 3.6 dB,
-1.5 → 3.76, 2.0 → 3.79 (but the rock song drops), 3.0 → 3.7."""
+COMB_SIGMA_BINS = 1.75
+"""Width (standard deviation, STFT bins) of each harmonic's Gaussian in the comb. Mean vocal SDR
+(eval-harness songs / ``bench_analysis --separation`` songs) with the harmonic weight and
+:data:`SHARE_POWER` 0.5: 1.5 → 3.84 / 4.08 dB, 1.75 → 3.82 / 4.13, 2.0 → 3.79 / 4.16, 2.5 →
+3.70 / 4.20 (without the harmonic weight narrower combs won: 1.0 → 3.13 / 3.99)."""
 
 COMB_SIGMA_GROWTH = 0.004
 """Extra width per bin of centre frequency (vibrato and pitch error grow with the harmonic)."""
@@ -108,10 +116,20 @@ GUIDE_FLOOR = 0.05
 """Added to the learned guide salience before it multiplies the harmonic-sum salience, so a
 pitch the guide misses is damped, not forbidden (0.05 → 3.92 dB mean, 0.2 → 3.87)."""
 
-SHARE_POWER = 0.75
+SHARE_POWER = 0.5
 """The comb is multiplied by the residual's share of the bin, ``(V / X) ** SHARE_POWER`` (< 1
-keeps more of the voice where the background estimate eats into it: 0.5 → 3.76 dB, 0.75 → 3.76,
-1.0 → 3.70 at σ = 1.5 bins; 0.75 hurts the rock song least)."""
+keeps more of the voice where the background estimate eats into it). With the harmonic weight,
+σ = 1.5 bins: 0.75 → 3.76 / 4.06 dB (eval-harness songs / bench songs), 0.5 → 3.84 / 4.08."""
+
+HPSS_DECIMATION = 2
+"""The harmonic–percussive split (:func:`harmonic_weight`) runs on every 2nd frame and on pairs of
+bins averaged (a quarter of the cells: ≈ 0.5 s per 3 minutes instead of ≈ 5 s)."""
+
+HARMONIC_KERNEL_FRAMES = 9
+"""Length (decimated frames, ≈ 0.2 s) of the horizontal median of the harmonic part."""
+
+PERCUSSIVE_KERNEL_BINS = 9
+"""Length (pairs of bins, ≈ 190 Hz) of the vertical median of the percussive part."""
 
 VOICING_SMOOTH_FRAMES = 17
 """Frames (≈ 200 ms) over which the comb's captured energy is averaged for the soft voicing
@@ -291,6 +309,32 @@ def non_stationary(residual: FloatArray) -> FloatArray:
     return out
 
 
+def harmonic_weight(mag: FloatArray) -> FloatArray:
+    """Harmonic share (bins × frames, 0..1) of a magnitude spectrogram: Fitzgerald's median-filter
+    split, ``H² / (H² + P²)`` with ``H`` the median along time over
+    :data:`HARMONIC_KERNEL_FRAMES` and ``P`` the median along frequency over
+    :data:`PERCUSSIVE_KERNEL_BINS`, on a grid coarsened by :data:`HPSS_DECIMATION` in both
+    directions and held back onto the input grid. The drums' pitched hits (toms, snare body near
+    200 Hz) fall on the voice's harmonics and are what the tracker's comb caught in frames where
+    nobody sings; weighting the mask and the voicing energy by this share removes them."""
+    from scipy.ndimage import median_filter
+
+    bins, frames = mag.shape
+    step = HPSS_DECIMATION
+    pooled_bins = bins // step
+    if pooled_bins < 1 or frames == 0:
+        return np.ones_like(mag)
+    coarse = mag[: pooled_bins * step, ::step].reshape(pooled_bins, step, -1).mean(axis=1)
+    harmonic = median_filter(coarse, size=(1, HARMONIC_KERNEL_FRAMES), mode="nearest") ** 2
+    percussive = median_filter(coarse, size=(PERCUSSIVE_KERNEL_BINS, 1), mode="nearest") ** 2
+    share = harmonic / (harmonic + percussive + 1e-20)
+    held = np.repeat(np.repeat(share, step, axis=0), step, axis=1)[:, :frames]
+    out: FloatArray = np.empty_like(mag)
+    out[: held.shape[0]] = held
+    out[held.shape[0] :] = held[-1]
+    return out
+
+
 def track_f0_guided(salience: FloatArray, guide: FloatArray) -> npt.NDArray[np.float64]:
     """:func:`track_f0` on ``salience`` (normalised to its maximum) times ``guide +``
     :data:`GUIDE_FLOOR` (``guide``: a learned salience on the same grid, 0..1, e.g.
@@ -318,8 +362,10 @@ def vocal_mask(
     salience = pitch_salience(non_stationary(residual))
     f0 = track_f0(salience) if guide is None else track_f0_guided(salience, guide)
     share = (residual / (mag + 1e-9)) ** SHARE_POWER
+    harmonic = harmonic_weight(mag)
     comb = harmonic_comb(f0, mag.shape[0])
-    out: FloatArray = (comb * share * soft_voicing(comb, residual)[None, :]).astype(np.float32)
+    voicing = soft_voicing(comb, residual * harmonic)
+    out: FloatArray = (comb * share * harmonic * voicing[None, :]).astype(np.float32)
     return out
 
 
