@@ -180,7 +180,8 @@ def synthesise(
     """Render frames (``f0_hz [n]``, ``envelope [n, BINS]``, ``aperiodicity [n, BINS]`` in 0..1) to
     ``n · HOP`` samples at 16 kHz. Frames with ``f0_hz <= 0`` are noise only.
 
-    The pulse spectra and the noise shaping run in float32 (errors near 1e-7 of full scale)."""
+    The pulse spectra and the noise shaping run in float32 (differences from float64 below 1e-6
+    of full scale)."""
     n = int(f0_hz.size)
     total = n * HOP
     if n == 0:
