@@ -25,7 +25,8 @@ five steps on a mono downmix at :data:`ANALYSIS_RATE_HZ` (STFT :data:`N_FFT` / :
    energy ``V·H`` it captures (smoothed over ≈ 200 ms, against the loudest frames of the
    input), which fades out frames where the tracker follows an instrument while nobody sings.
    The mask is faded in over the octave below :data:`LOW_FADE_HZ` (bass and kick drum live
-   there) and applied to every channel's STFT.
+   there), weighted by how centred each bin is in a stereo input (:func:`centre_weight`: lead
+   vocals are mixed to the centre) and applied to every channel's STFT.
 
 Measured 2026-11-26 (mean vocal SDR, ``sdr_db``), on the six 15 s songs of
 ``bench/eval_analysis.py`` (:data:`~tunesmith.music.analyze.evalset.SUNG_CASES`, the plain sum of
@@ -34,9 +35,10 @@ the stems, lead vocal reference) and the six 25 s mastered songs of ``bench/benc
 residual and no harmonic share; 2.76 / 4.11 with the non-stationary salience (the piano-ballad
 and country songs had been tracked in the wrong register: 0 % of the sung energy within 50
 cents); 3.80 / 4.11 with the harmonic share (in the pop song a tom near 200 Hz had been taken
-for the voice in unsung frames); 4.03 / 4.15 with the fade below :data:`LOW_FADE_HZ` (mir_eval
-BSS SDR on the eval-harness songs: −1.09 dB at the start, 3.64 dB now). Per song 2.6–4.9 /
-3.6–4.7 dB. Still lost (oracle runs on the
+for the voice in unsung frames); 4.03 / 4.15 with the fade below :data:`LOW_FADE_HZ`; 4.27 /
+4.29 with the voicing energy taken above the fade, :data:`VOICING_FULL_FRACTION` 0.2 and the
+stereo :func:`centre_weight` (mir_eval BSS SDR on the eval-harness songs: −1.09 dB at the
+start, 3.85 dB now). Per song 2.7–5.3 / 3.5–5.2 dB. Still lost (oracle runs on the
 eval-harness songs): with the sung voicing instead of step 5 ≈ +1.3 dB (unsung frames where
 the tracker follows an instrument), then the f0 itself (the rock song, ≈ 65 % of the sung
 energy within 50 cents). Guiding the tracker with
@@ -148,8 +150,15 @@ weight (:func:`soft_voicing`)."""
 VOICING_REFERENCE_PERCENTILE = 99.0
 """The captured energy is measured against this percentile of it over the whole input."""
 
-VOICING_FULL_FRACTION = 0.3
-"""Fraction of the reference (:data:`VOICING_REFERENCE_PERCENTILE`) at which the weight reaches 1."""
+VOICING_FULL_FRACTION = 0.2
+"""Fraction of the reference (:data:`VOICING_REFERENCE_PERCENTILE`) at which the weight reaches 1.
+With the energy measured on ``V·H`` above the low fade (eval-harness songs / bench songs): 0.1 →
+3.91 / 3.99 dB, 0.15 → 4.08 / 4.24, 0.2 → 4.16 / 4.31, 0.3 → 4.10 / 4.18, 0.4 → 3.86 / 3.89."""
+
+CENTRE_POWER = 0.5
+"""Exponent of the stereo centre weight (:func:`centre_weight`) on the mask (0 = off). Mean vocal
+SDR (eval-harness songs / bench songs): 0 → 4.16 / 4.31 dB, 0.5 → 4.30 / 4.31, 1 → 4.33 / 4.29
+(the bench reference also holds the backing vocals, which are not all centred)."""
 
 VOICING_POWER = 2.0
 """Exponent of the voicing weight below full (1 = linear in energy). Mean vocal SDR on the six
@@ -357,14 +366,30 @@ def track_f0_guided(salience: FloatArray, guide: FloatArray) -> npt.NDArray[np.f
     return out
 
 
+def centre_weight(left: npt.NDArray[np.complex64], right: npt.NDArray[np.complex64]) -> FloatArray:
+    """How centred each bin of a stereo pair of STFTs is (0..1): ``2·Re(L·R̄) / (|L|² + |R|²)``,
+    clipped at 0 and raised to :data:`CENTRE_POWER`. 1 where left and right are equal (a lead
+    vocal is mixed to the centre), ≈ 0.87 for a source panned 75/25, about 0 for a wide,
+    decorrelated one (stereo pads, string sections, keyboards), negative (→ 0) out of phase."""
+    cross = 2.0 * np.real(left * np.conj(right))
+    power = np.abs(left) ** 2 + np.abs(right) ** 2
+    out: FloatArray = (np.clip(cross / (power + 1e-20), 0.0, 1.0) ** CENTRE_POWER).astype(np.float32)
+    return out
+
+
 def vocal_mask(
-    mag: FloatArray, *, guide: FloatArray | None = None, residual: FloatArray | None = None
+    mag: FloatArray,
+    *,
+    guide: FloatArray | None = None,
+    residual: FloatArray | None = None,
+    centre: FloatArray | None = None,
 ) -> FloatArray:
     """The vocal soft mask (bins × frames, 0..1) of a mono magnitude spectrogram on the
     :data:`N_FFT` / :data:`HOP` grid at :data:`ANALYSIS_RATE_HZ`. ``guide`` (f0 candidates ×
     frames, see :func:`track_f0_guided`) is optional; without it the f0 is :func:`track_f0`'s.
     ``residual``, if given, must be :func:`non_repeating_residual` of ``mag`` (saves computing
-    it again)."""
+    it again). ``centre`` (:func:`centre_weight` of a stereo input, same shape), if given,
+    multiplies the mask."""
     if mag.size == 0 or float(np.max(mag)) <= 0:
         return np.zeros_like(mag)
     if residual is None:
@@ -374,10 +399,12 @@ def vocal_mask(
     share = (residual / (mag + 1e-9)) ** SHARE_POWER
     harmonic = harmonic_weight(mag)
     comb = harmonic_comb(f0, mag.shape[0])
-    voicing = soft_voicing(comb, residual * harmonic)
     freqs_hz = np.arange(mag.shape[0]) * (ANALYSIS_RATE_HZ / N_FFT)
-    fade = np.clip(np.log2(np.maximum(freqs_hz, 1.0) / (LOW_FADE_HZ / 2)), 0.0, 1.0)
-    out: FloatArray = (comb * share * harmonic * voicing[None, :] * fade[:, None]).astype(np.float32)
+    fade = np.clip(np.log2(np.maximum(freqs_hz, 1.0) / (LOW_FADE_HZ / 2)), 0.0, 1.0)[:, None]
+    voicing = soft_voicing(comb, residual * harmonic * fade)
+    out: FloatArray = (comb * share * harmonic * voicing[None, :] * fade).astype(np.float32)
+    if centre is not None:
+        out *= centre
     return out
 
 
@@ -412,7 +439,8 @@ def vocal_stem(audio: AudioBuffer, *, guided: bool = False) -> AudioBuffer:
         )[0]
         contour = pitch_guide.contour_posteriorgram(at_model_rate)
         guide = pitch_guide.contour_on_grid(contour, f0_candidates_hz(), mag.shape[1])
-    mask = vocal_mask(mag, guide=guide, residual=residual)
+    centre = centre_weight(specs[0], specs[1]) if specs.shape[0] == 2 else None
+    mask = vocal_mask(mag, guide=guide, residual=residual, centre=centre)
     vocal_low = librosa.istft(specs * mask[None], hop_length=HOP, n_fft=N_FFT, length=low.shape[1])
     samples = resample(np.asarray(vocal_low, dtype=np.float32), ANALYSIS_RATE_HZ, audio.sample_rate_hz)
     out = np.zeros_like(audio.samples)
