@@ -37,11 +37,11 @@ and country songs had been tracked in the wrong register: 0 % of the sung energy
 cents); 3.80 / 4.11 with the harmonic share (in the pop song a tom near 200 Hz had been taken
 for the voice in unsung frames); 4.03 / 4.15 with the fade below :data:`LOW_FADE_HZ`; 4.27 /
 4.29 with the voicing energy taken above the fade, :data:`VOICING_FULL_FRACTION` 0.2 and the
-stereo :func:`centre_weight` (mir_eval BSS SDR on the eval-harness songs: −1.09 dB at the
-start, 3.85 dB now). Per song 2.7–5.3 / 3.5–5.2 dB. Still lost (oracle runs on the
-eval-harness songs): with the sung voicing instead of step 5 ≈ +1.3 dB (unsung frames where
-the tracker follows an instrument), then the f0 itself (the rock song, ≈ 65 % of the sung
-energy within 50 cents). Guiding the tracker with
+stereo :func:`centre_weight`; 4.36 / 4.37 with :data:`SHARE_POWER` 0.25 (mir_eval BSS SDR on the
+eval-harness songs: −1.09 dB at the start, 3.79 dB now). Per song 2.7–5.4 / 3.5–5.3 dB.
+Still lost (oracle runs on the eval-harness songs, before the low fade): ≈ 0.65 dB to unsung
+frames where the tracker follows an instrument, ≈ 1.2 dB to the f0 itself (the rock and
+country songs: ≈ 65 % and 85 % of the sung energy within 50 cents). Guiding the tracker with
 basic-pitch's learned contour salience (``vocal_stem(..., guided=True)``,
 :mod:`tunesmith.music.analyze.pitch_guide`) added ≈ 0.15 dB mean on the bench songs
 (measured before the non-stationary salience and the harmonic share) for three times the time,
@@ -121,10 +121,11 @@ GUIDE_FLOOR = 0.05
 """Added to the learned guide salience before it multiplies the harmonic-sum salience, so a
 pitch the guide misses is damped, not forbidden (0.05 → 3.92 dB mean, 0.2 → 3.87)."""
 
-SHARE_POWER = 0.5
+SHARE_POWER = 0.25
 """The comb is multiplied by the residual's share of the bin, ``(V / X) ** SHARE_POWER`` (< 1
-keeps more of the voice where the background estimate eats into it). With the harmonic weight,
-σ = 1.5 bins: 0.75 → 3.76 / 4.06 dB (eval-harness songs / bench songs), 0.5 → 3.84 / 4.08."""
+keeps more of the voice where the background estimate eats into it). Mean vocal SDR
+(eval-harness songs / bench songs) with everything else as now: 0 → 4.32 / 4.36 dB, 0.1 → 4.38 /
+4.40, 0.25 → 4.38 / 4.40, 0.35 → 4.36 / 4.37, 0.5 → 4.30 / 4.31, 0.75 → 4.15 / 4.17."""
 
 LOW_FADE_HZ = 200.0
 """The mask is faded in (linearly in octaves) from half this frequency to it (Hz). Below it the
