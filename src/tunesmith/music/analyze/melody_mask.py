@@ -102,6 +102,12 @@ MAX_STEP_SEMITONES = 1.0
 VOICING_SWITCH_P = 0.02
 """Per-frame probability of switching between voiced and unvoiced in the tracker."""
 
+REGISTER_WEIGHT_POWER = 0.5
+"""Exponent on the captured evidence energy that weights the register median (:func:`track_f0`).
+Mean vocal SDR on the eval-harness songs / the bench songs / the eval-harness songs re-rendered
+by a newer singer: unweighted 4.38 / 4.40 / 3.83 dB (the newer country song tracked at 390 Hz
+against a sung 155 Hz: 0.0 dB), power 1 → 4.33 / 4.31 / 4.09, power 0.5 → 4.37 / 4.37 / 4.13."""
+
 REGISTER_SPAN = 1.6
 """The second tracking pass searches f0 within ×/÷ this ratio of the first pass's median."""
 
@@ -245,16 +251,38 @@ def _viterbi(cands: npt.NDArray[np.float64], salience: FloatArray) -> npt.NDArra
     return out
 
 
-def track_f0(salience: FloatArray) -> npt.NDArray[np.float64]:
+def track_f0(salience: FloatArray, *, evidence: FloatArray | None = None) -> npt.NDArray[np.float64]:
     """The lead voice's f0 (Hz per frame, 0.0 = unvoiced) from :func:`pitch_salience`: Viterbi over
-    the whole range, then again within the register around the first pass's median."""
+    the whole range, then again within the register around the first pass's median f0.
+
+    With ``evidence`` (a magnitude spectrogram on the same grid where the voice stands out, e.g.
+    the non-stationary, harmonic, centred residual) that median is weighted: each first-pass
+    frame by the square root of the energy its harmonic comb captures in ``evidence``, so frames
+    where the first pass follows a loud voice count more than frames where it wanders over quiet
+    accompaniment (:data:`REGISTER_WEIGHT_POWER`)."""
     cands = f0_candidates_hz()
     first = _viterbi(cands, salience[:, ::4])  # the register only: every 4th frame is enough
-    if not np.any(first > 0):
+    voiced = first > 0
+    if not np.any(voiced):
         return np.zeros(salience.shape[1])
-    median = float(np.median(first[first > 0]))
+    if evidence is None:
+        median = float(np.median(first[voiced]))
+    else:
+        coarse = evidence[:, ::4]
+        captured = np.sum((harmonic_comb(first, coarse.shape[0]) * coarse).astype(np.float64) ** 2, axis=0)
+        median = _weighted_median(first[voiced], captured[voiced] ** REGISTER_WEIGHT_POWER)
     keep = (cands > median / REGISTER_SPAN) & (cands < median * REGISTER_SPAN)
     return _viterbi(cands[keep], salience[keep])
+
+
+def _weighted_median(values: npt.NDArray[np.float64], weights: npt.NDArray[np.float64]) -> float:
+    """The value at half the total weight (the plain median if all weights are 0)."""
+    if float(np.sum(weights)) <= 0.0:
+        return float(np.median(values))
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order])
+    index = int(np.searchsorted(cumulative, cumulative[-1] / 2))
+    return float(values[order][min(index, values.size - 1)])
 
 
 def harmonic_comb(f0_hz: npt.NDArray[np.float64], bins: int) -> FloatArray:
@@ -395,10 +423,12 @@ def vocal_mask(
         return np.zeros_like(mag)
     if residual is None:
         residual = non_repeating_residual(mag)
-    salience = pitch_salience(non_stationary(residual))
-    f0 = track_f0(salience) if guide is None else track_f0_guided(salience, guide)
-    share = (residual / (mag + 1e-9)) ** SHARE_POWER
+    moving = non_stationary(residual)
+    salience = pitch_salience(moving)
     harmonic = harmonic_weight(mag)
+    evidence = moving * harmonic if centre is None else moving * harmonic * centre
+    f0 = track_f0(salience, evidence=evidence) if guide is None else track_f0_guided(salience, guide)
+    share = (residual / (mag + 1e-9)) ** SHARE_POWER
     comb = harmonic_comb(f0, mag.shape[0])
     freqs_hz = np.arange(mag.shape[0]) * (ANALYSIS_RATE_HZ / N_FFT)
     fade = np.clip(np.log2(np.maximum(freqs_hz, 1.0) / (LOW_FADE_HZ / 2)), 0.0, 1.0)[:, None]
