@@ -16,7 +16,9 @@ five steps on a mono downmix at :data:`ANALYSIS_RATE_HZ` (STFT :data:`N_FFT` / :
 3. **Tracking** (Viterbi over the candidates plus an unvoiced state, steps of at most
    :data:`MAX_STEP_SEMITONES` per frame): once over the whole range, then again inside
    ±:data:`REGISTER_SPAN` (ratio) of the first pass's median f0 — the singer's register — which
-   removes most jumps to the bass line and to accompaniment chords.
+   removes most jumps to the bass line and to accompaniment chords. The median weighs each
+   first-pass frame by the energy its comb captures in the non-stationary, harmonic, centred
+   residual (:func:`track_f0`'s ``evidence``).
 4. **Harmonic comb**: a Gaussian (σ = :data:`COMB_SIGMA_BINS` bins) at every harmonic of the
    tracked f0 up to :data:`COMB_MAX_HZ`, times the residual's share ``(V / X) ** SHARE_POWER``
    of the bin and the mix's harmonic share ``H`` (:func:`harmonic_weight`, a cheap
@@ -37,8 +39,10 @@ and country songs had been tracked in the wrong register: 0 % of the sung energy
 cents); 3.80 / 4.11 with the harmonic share (in the pop song a tom near 200 Hz had been taken
 for the voice in unsung frames); 4.03 / 4.15 with the fade below :data:`LOW_FADE_HZ`; 4.27 /
 4.29 with the voicing energy taken above the fade, :data:`VOICING_FULL_FRACTION` 0.2 and the
-stereo :func:`centre_weight`; 4.36 / 4.37 with :data:`SHARE_POWER` 0.25 (mir_eval BSS SDR on the
-eval-harness songs: −1.09 dB at the start, 3.79 dB now). Per song 2.7–5.4 / 3.5–5.3 dB.
+stereo :func:`centre_weight`; 4.36 / 4.37 with :data:`SHARE_POWER` 0.25; 4.34 / 4.37 with the
+weighted register median, which also lifts a re-rendered country song (newer singer) from
+0.0 to 2.0 dB (mir_eval BSS SDR on the eval-harness songs: −1.09 dB at the start, 3.77 dB
+now). Per song 2.7–5.4 / 3.5–5.3 dB.
 Still lost (oracle runs on the eval-harness songs, before the low fade): ≈ 0.65 dB to unsung
 frames where the tracker follows an instrument, ≈ 1.2 dB to the f0 itself (the rock and
 country songs: ≈ 65 % and 85 % of the sung energy within 50 cents). Guiding the tracker with
