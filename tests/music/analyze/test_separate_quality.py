@@ -2,7 +2,7 @@
 
 The reference is the lead + backing vocal stems times the mastering gain (least squares from the
 sum of all stems to the master). Issue 6 accepts ≥ 4 dB vocal SDR; the melody mask measures
-4.37 dB mean on the six songs of ``bench/bench_analysis.py --separation`` and 4.36 dB on the six
+4.34 dB mean on the six songs of ``bench/bench_analysis.py --separation`` and 4.34 dB on the six
 songs of ``bench/eval_analysis.py`` (2026-11-26). These tests guard per-song floors on two songs
 of each set (:data:`SDR_FLOOR_DB`, :data:`EVAL_SDR_FLOOR_DB`) and that the melody mask beats the
 previous HPSS + REPET-SIM mask.

@@ -39,7 +39,7 @@ and country songs had been tracked in the wrong register: 0 % of the sung energy
 cents); 3.80 / 4.11 with the harmonic share (in the pop song a tom near 200 Hz had been taken
 for the voice in unsung frames); 4.03 / 4.15 with the fade below :data:`LOW_FADE_HZ`; 4.27 /
 4.29 with the voicing energy taken above the fade, :data:`VOICING_FULL_FRACTION` 0.2 and the
-stereo :func:`centre_weight`; 4.36 / 4.37 with :data:`SHARE_POWER` 0.25; 4.34 / 4.37 with the
+stereo :func:`centre_weight`; 4.36 / 4.37 with :data:`SHARE_POWER` 0.25; 4.34 / 4.34 with the
 weighted register median, which also lifts a re-rendered country song (newer singer) from
 0.0 to 2.0 dB (mir_eval BSS SDR on the eval-harness songs: −1.09 dB at the start, 3.77 dB
 now). Per song 2.7–5.4 / 3.5–5.3 dB.
