@@ -240,13 +240,19 @@ def _onset_features(audio: AudioBuffer) -> _OnsetFeatures:
 
 
 def _pulse_strength(env: FloatArray) -> float:
-    """0..1: the highest autocorrelation of ``env`` at lags of 0.25–2 s (a beat's range)."""
+    """0..1: the highest autocorrelation of ``env`` at lags of 0.25–2 s (a beat's range).
+
+    ``env`` is clipped at its 99th percentile first, so that a few outsized onsets (a loud
+    entrance, an edit) do not hide a steady pulse: a 14-s rock song reads 0.72 alone and 0.37
+    when tiled to 3 minutes (the joins are onsets ten times the usual), 0.68 with the clip.
+    """
     fps = ANALYSIS_RATE_HZ / HOP
     hi = min(env.size - 2, int(2.0 * fps))
     lo = int(0.25 * fps)
     if hi <= lo:
         return 0.0
-    return max(0.0, float(np.max(_autocorrelation(env, hi)[lo:])))
+    clipped = np.minimum(env, float(np.percentile(env, 99.0)))
+    return max(0.0, float(np.max(_autocorrelation(clipped, hi)[lo:])))
 
 
 def _semitone_filterbank() -> Any:
