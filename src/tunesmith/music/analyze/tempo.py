@@ -544,8 +544,8 @@ def estimate_tempo(audio: AudioBuffer, *, min_bpm: float = 50.0, max_bpm: float 
     ``min_bpm``/``max_bpm`` bound the beat level searched (defaults cover ballads to drum and
     bass). Any sample rate and channel count; deterministic. Clips under ~3 s or without a
     pulse give ``tempo_bpm == 0.0`` and no beats. Raises :class:`InvalidParameter` for a bad
-    range. Typical cost after librosa's one-off JIT warm-up, one thread: 0.26 s of CPU for a
-    180-s stereo 44.1 kHz clip, 0.35 s when it needs the pitch-change novelty (sustained timbres).
+    range. Typical cost after librosa's one-off JIT warm-up, one thread: 0.25 s of CPU for a
+    180-s stereo 44.1 kHz clip, 0.34 s when it needs the pitch-change novelty (sustained timbres).
     """
     import librosa
 
