@@ -11,10 +11,14 @@ are known. The contract with the composer:
 
 What the fitter does, per line:
 
-- **rhythm** — a small dynamic programme places the syllables on an eighth-note grid (sixteenths
-  when the line is dense): stressed syllables on strong beats, unstressed off them, note lengths
-  close to an even share of the line, the last syllable held, and at least half a beat of rest at
-  the end of each line to breathe;
+- **rhythm** — lines of more than 5 syllables go at speech rate (:func:`_fit_speech_rhythm`): a
+  dynamic programme on a sixteenth grid gives each syllable about its estimated spoken length,
+  stressed syllables of content words on beats (strong ones preferred), at most 30 % of the
+  primary-stressed syllables off the beat; where a word waits for its beat a short rest follows
+  it, and the line's last note is held a little longer than spoken, then the line rests (at
+  least half a beat to breathe). Shorter lines use an eighth-note grid (:func:`_fit_rhythm`):
+  note lengths close to an even share of the line, the last syllable held. Held-out syllables
+  cost the singer its words (PocketSphinx on ``bench/bench_singer.py``), hence speech rate;
 - **melismas** — when a line has few syllables, long stressed notes split into two notes (the
   second with syllable ``""``);
 - **pitch** — a phrase arc per line inside a section tessitura (verses low and narrow, almost
@@ -44,6 +48,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.lyrics.phonemes import SyllabifiedWord, syllabify_words
@@ -111,29 +116,20 @@ def _fit_rhythm(
     slot_beats: float,
     beats_per_bar: float,
     rng: np.random.Generator,
-    *,
-    max_syllable_beats: float | None = None,
 ) -> tuple[list[float], list[float]]:
-    """Onsets and lengths (beats from the slot start) for syllables with these stresses.
-
-    ``max_syllable_beats`` caps the typical syllable length (not the line's held last note): a
-    singer who stretches every syllable to fill a slow slot becomes unintelligible (measured in
-    ``bench/bench_singer.py``), so a sparse line is sung at speech-like speed and followed by a
-    longer rest instead.
-    """
+    """Onsets and lengths (beats from the slot start) for syllables with these stresses: the
+    rhythm of short lines (≤ 5 syllables: long notes, melismas) and ad-libs."""
     count = len(stresses)
     breath = 0.5 if slot_beats <= 4 else 1.0
     usable = max(slot_beats - breath, slot_beats * 0.75)
     step = 0.5
-    if count > usable / step * 0.85 or (max_syllable_beats is not None and max_syllable_beats < 0.45):
+    if count > usable / step * 0.85:
         step = 0.25
     grid = round(usable / step)
     if count > grid:  # too dense even for sixteenths: even spacing
         length = usable / count
         return [i * length for i in range(count)], [max(_MIN_NOTE_BEATS, length * 0.95)] * count
     target = usable / count
-    if max_syllable_beats is not None:
-        target = min(target, max(step, max_syllable_beats))
     weights = [_metric_weight(q * step, beats_per_bar) for q in range(grid)]
     inf = float("inf")
     # cost[k][q]: best cost with syllable k starting at grid q.
@@ -176,16 +172,156 @@ def _fit_rhythm(
     return onsets, lengths
 
 
-# Typical sung syllable length per section kind, in seconds: verses near speech rate (16ths and
-# 8ths at 100 BPM), choruses a little longer. Measured (bench_singer, PocketSphinx): WER on sung
-# lines ~0.57 with ~0.26 s syllables vs ~1.0 with 0.42 s (kal); slt choruses 0.95 at 0.3 s vs 0.86 at
-# 0.22 s. Lines of ≤ 5 syllables are exempt (long notes, melismas).
-_SYLLABLE_S: dict[str, float] = {"verse": 0.2, "chorus": 0.25, "bridge": 0.25, "pre_chorus": 0.25}
+_FUNCTION_WORDS_TEXT = (
+    "a an the of to in on at by for from with and or but is am are was were be it its i you he she"
+    " we they me my your his her our their us them this that as so if do no not"
+)
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+"""One-syllable words said unstressed in speech (the dictionary still marks them stressed)."""
+
+# Speech-rate rhythm (lines of more than 5 syllables). Measured with bench/bench_singer.py
+# (PocketSphinx on the sung stem; see the issue-3 numbers in tests/music/voice/test_intelligibility.py).
+SPEECH_OFFBEAT_SHARE = 0.3
+"""At most this share of a line's primary-stressed syllables may start off the beat."""
+_SPEECH_LENGTH_WEIGHT = 3.0  # cost per octave of a note shorter/longer than the syllable's speech
+_SPEECH_DOWNBEAT_WEIGHT = 0.3  # stressed content syllables: cost per metric level below the downbeat
+_SPEECH_OFFBEAT_COST = 2.0  # … and off the beat
+_SPEECH_REST_WEIGHT = 1.5  # cost per octave of a word-final gap longer than speech (sung as a rest)
+_SPEECH_REST_CAP = 1.5  # a word's last note lasts at most this × its spoken length; the rest is silent
+_SPEECH_LAST = 1.0  # the line's last note: this × its spoken length (speech lengthens it already), ≥ ½ beat
 
 
-def _max_syllable_beats(kind: str, tempo_bpm: float) -> float:
-    seconds = _SYLLABLE_S.get(kind, 0.36)
-    return seconds * tempo_bpm / 60.0
+@dataclass(frozen=True)
+class _SpeechSyl:
+    """What the speech-rate rhythm needs of a syllable."""
+
+    stressed: bool  # primary stress (the dictionary's "1")
+    function: bool  # a one-syllable function word: placed like an unstressed syllable
+    word_end: bool  # the last syllable of its word (a rest may follow)
+    speech_beats: float  # estimated spoken length, in beats
+
+
+def _speech_s(syl: _Syl, syllables_in_word: int) -> float:
+    """Estimated spoken length of a syllable in seconds: a linear fit to Festival's slt voice on
+    the 20 benchmark lines (201 syllables): 0.056 s + 0.084 s per consonant, + 0.055 s for a
+    stressed syllable of a longer word, + 0.04 s for a one-syllable content word; one-syllable
+    function words measured 0.04–0.14 s."""
+    consonants = sum(1 for p in syl.phonemes if not p[-1:].isdigit())
+    if syllables_in_word == 1 and syl.word.lower() in _FUNCTION_WORDS:
+        return 0.06 + 0.03 * consonants
+    extra = 0.04 if syllables_in_word == 1 else 0.055 if syl.stress == 1 else 0.0
+    return 0.056 + 0.084 * consonants + extra
+
+
+def _speech_syllables(syls: list[_Syl], tempo_bpm: float) -> list[_SpeechSyl]:
+    counts: dict[int, int] = {}
+    for syl in syls:
+        counts[syl.word_index] = counts.get(syl.word_index, 0) + 1
+    out: list[_SpeechSyl] = []
+    for k, syl in enumerate(syls):
+        n = counts[syl.word_index]
+        out.append(
+            _SpeechSyl(
+                stressed=syl.stress == 1,
+                function=n == 1 and syl.word.lower() in _FUNCTION_WORDS,
+                word_end=k + 1 == len(syls) or syls[k + 1].word_index != syl.word_index,
+                speech_beats=_speech_s(syl, n) * tempo_bpm / 60.0,
+            )
+        )
+    return out
+
+
+def _fit_speech_rhythm(
+    syls: list[_SpeechSyl], slot_beats: float, beats_per_bar: float, rng: np.random.Generator
+) -> tuple[list[float], list[float]]:
+    """Onsets and lengths (beats from the slot start) at speech rate, on a sixteenth grid.
+
+    PocketSphinx loses most words where the singer stretches syllables far beyond their spoken
+    length (``bench/bench_singer_ablation.py``), so each gap between onsets aims at the
+    syllable's estimated spoken length; stressed content syllables prefer strong beats, and at
+    most :data:`SPEECH_OFFBEAT_SHARE` of the primary-stressed syllables (function words
+    included) start off the beat. Where a word must wait for its beat, the previous word's last
+    note ends at most :data:`_SPEECH_REST_CAP` × its spoken length and a short rest follows; the
+    line's last note is held :data:`_SPEECH_LAST` × its spoken length, then the line rests.
+    """
+    count = len(syls)
+    breath = 0.5 if slot_beats <= 4 else 1.0
+    usable = max(slot_beats - breath, slot_beats * 0.75)
+    step = 0.25
+    grid = round(usable / step)
+    last_beats = max(0.5, syls[-1].speech_beats * _SPEECH_LAST)
+    if count > grid - round(last_beats / step) + 1:  # too dense: even spacing
+        length = usable / count
+        return [i * length for i in range(count)], [max(_MIN_NOTE_BEATS, length * 0.95)] * count
+    n_stressed = sum(1 for s in syls if s.stressed)
+    max_off = math.floor(SPEECH_OFFBEAT_SHARE * n_stressed + 1e-9)
+    weights = np.array([_metric_weight(q * step, beats_per_bar) for q in range(grid)])
+    on_beat = weights >= 1
+    jitter = rng.uniform(0.0, 0.15, size=(count, grid))
+
+    def place_cost(k: int) -> npt.NDArray[np.float64]:
+        syl = syls[k]
+        if syl.stressed and not syl.function:
+            stressed: npt.NDArray[np.float64] = np.where(
+                on_beat, (3 - weights) * _SPEECH_DOWNBEAT_WEIGHT, _SPEECH_OFFBEAT_COST
+            )
+            return stressed
+        unstressed: npt.NDArray[np.float64] = np.maximum(0, weights - 1) * 0.3 + np.where(
+            weights < 0, 0.1, 0.0
+        )
+        return unstressed
+
+    def gap_cost(k: int) -> npt.NDArray[np.float64]:
+        """Cost of each onset gap (in grid steps, index = gap) after syllable ``k``."""
+        gaps = np.arange(grid + 1) * step
+        ratio = np.log2(np.maximum(gaps, 1e-9) / syls[k].speech_beats)
+        over = _SPEECH_REST_WEIGHT if syls[k].word_end else _SPEECH_LENGTH_WEIGHT
+        cost: npt.NDArray[np.float64] = np.where(ratio < 0, -ratio * _SPEECH_LENGTH_WEIGHT, ratio * over)
+        cost[0] = np.inf
+        return cost
+
+    inf = float("inf")
+    offs = max_off + 1
+    cost = np.full((count, grid, offs), inf)
+    back = np.zeros((count, grid, offs), dtype=np.int64)
+    first_off = (~on_beat).astype(np.int64) if syls[0].stressed else np.zeros(grid, dtype=np.int64)
+    start = place_cost(0) + np.arange(grid) * step * 0.3 + jitter[0]
+    for q in range(grid):
+        if first_off[q] < offs:
+            cost[0, q, first_off[q]] = start[q]
+    for k in range(1, count):
+        place = place_cost(k) + jitter[k]
+        gap = gap_cost(k - 1)
+        for q in range(k, grid):
+            extra = 1 if syls[k].stressed and not on_beat[q] else 0
+            prev = cost[k - 1, :q, :] + gap[q - np.arange(q)][:, None]  # [p, o]
+            for o in range(extra, offs):
+                column = prev[:, o - extra]
+                p_best = int(np.argmin(column))
+                if column[p_best] < inf:
+                    cost[k, q, o] = column[p_best] + place[q]
+                    back[k, q, o] = p_best * offs + (o - extra)
+    fits = (grid - np.arange(grid)) * step >= last_beats - 1e-9
+    final = np.where(fits[:, None], cost[count - 1], inf)
+    if not np.isfinite(final).any():  # nothing fits the constraints: even spacing
+        length = usable / count
+        return [i * length for i in range(count)], [max(_MIN_NOTE_BEATS, length * 0.95)] * count
+    q, o = (int(v) for v in np.unravel_index(int(np.argmin(final)), final.shape))
+    positions = [q]
+    for k in range(count - 1, 0, -1):
+        q, o = divmod(int(back[k, q, o]), offs)
+        positions.append(q)
+    positions.reverse()
+    onsets = [p * step for p in positions]
+    lengths: list[float] = []
+    for k in range(count - 1):
+        gap_beats = onsets[k + 1] - onsets[k]
+        if syls[k].word_end:
+            cap = math.ceil(syls[k].speech_beats * _SPEECH_REST_CAP / step - 1e-6) * step
+            gap_beats = min(gap_beats, max(step, cap))
+        lengths.append(gap_beats)
+    lengths.append(min(usable - onsets[-1], math.ceil(last_beats / step - 1e-6) * step))
+    return onsets, lengths
 
 
 def _chord_at(chords: list[Chord], starts: list[float], beat: float) -> Chord | None:
@@ -503,14 +639,10 @@ def _shape_for(
         stresses_ok = True
         if stresses_ok:
             return shape
-    onsets, lengths = _fit_rhythm(
-        [s.stress for s in syls],
-        slot_beats,
-        bpb,
-        rng,
-        # short lines (≤ 5 syllables) keep long notes and melismas; longer lines go at speech pace
-        max_syllable_beats=_max_syllable_beats(kind, tempo_bpm) if len(syls) > 5 else None,
-    )
+    if len(syls) > 5:  # longer lines go at speech pace
+        onsets, lengths = _fit_speech_rhythm(_speech_syllables(syls, tempo_bpm), slot_beats, bpb, rng)
+    else:  # short lines (≤ 5 syllables) keep long notes and melismas
+        onsets, lengths = _fit_rhythm([s.stress for s in syls], slot_beats, bpb, rng)
     count = len(syls)
     peak_at = rng.uniform(0.45, 0.7)
     direction = 1.0 if line_no % 2 == 0 else 0.6
