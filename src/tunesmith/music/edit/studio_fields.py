@@ -200,10 +200,17 @@ def set_words(score: Score, lyrics_strength: float, *, seed: int) -> Score:
             points = sorted((below, below + GRID_BEATS), key=lambda g: abs(g - v.start_beat))
             fits = [g for g in points if g >= previous_end - EPS and end - g >= _MIN_NOTE_BEATS - EPS]
             grid = fits[0] if fits else v.start_beat
+            later = below + GRID_BEATS
+            if not fits and later >= previous_end - EPS and later > v.start_beat + EPS:
+                # a sixteenth squeezed between grid points: it moves to the later one, held a
+                # sixteenth at least (speech-rate lines are dense in sixteenths)
+                grid, end = later, max(end, later + GRID_BEATS / 2)
             start = v.start_beat + pull * (grid - v.start_beat)
         else:
             start = v.start_beat + free * FREE_DELAY_BEATS * float(rng.uniform(0.3, 1.0))
         start = max(start, previous_end)
+        if pull > 0 and end - start < _MIN_NOTE_BEATS - EPS:  # pushed by a lengthened sixteenth
+            end = start + GRID_BEATS / 2
         if end - start < _MIN_NOTE_BEATS:
             start = v.start_beat if v.start_beat >= previous_end else start
         if end - start >= _MIN_NOTE_BEATS - EPS:
