@@ -24,20 +24,35 @@ from tunesmith.music.theory.chords import chord_symbol
 __all__ = ["harmonize", "lyrics_in_window", "new_accompaniment", "sing_in_window"]
 
 
-def _line_starts(vocals: list[VocalNote]) -> dict[int, float]:
-    """The first onset (beats) of each lyric line."""
-    starts: dict[int, float] = {}
+def _word_starts(vocals: list[VocalNote]) -> dict[tuple[int, int], tuple[float, str]]:
+    """(line, word) → (first onset in beats, the word) of every lead-vocal word."""
+    starts: dict[tuple[int, int], tuple[float, str]] = {}
     for v in vocals:
-        starts[v.line_index] = min(starts.get(v.line_index, v.start_beat), v.start_beat)
+        if v.backing:
+            continue
+        key = (v.line_index, v.word_index)
+        if key not in starts or v.start_beat < starts[key][0]:
+            starts[key] = (v.start_beat, v.word)
     return starts
 
 
 def lyrics_in_window(score: Score, start_bar: int, end_bar: int) -> str:
-    """The lyric lines whose first note lies in the window, as one section (``""`` if none)."""
+    """The words the lead sings in the window, as one section (``""`` if none): each lyric line
+    with a word starting in the window, whole when all of its words start there, else only those
+    words (the others are heard outside the window and kept there)."""
     s0, s1 = score.bar_start_beat(start_bar), score.bar_start_beat(end_bar)
-    inside = sorted(i for i, t in _line_starts(score.vocals).items() if s0 - EPS <= t < s1)
+    starts = _word_starts(score.vocals)
     lines = parse_lyrics(score.lyrics).lines
-    kept = [lines[i] for i in inside if i < len(lines)]
+    kept: list[LyricLine] = []
+    for index in sorted({line for line, _ in starts}):
+        words = sorted((t, w) for (line, _), (t, w) in starts.items() if line == index)
+        inside = [w for t, w in words if s0 - EPS <= t < s1 - EPS]
+        if not inside:
+            continue
+        if len(inside) == len(words) and index < len(lines):
+            kept.append(lines[index])
+        else:
+            kept.extend(parse_lyrics(" ".join(inside)).lines)
     if not kept:
         return ""
     section = score.section_at_beat(s0)
@@ -126,13 +141,15 @@ def sing_in_window(
     if gender not in ("f", "m"):
         raise InvalidParameter("vocal_gender should be 'f' or 'm'.", field="vocal_gender")
     s0, s1 = score.bar_start_beat(start_bar), score.bar_start_beat(end_bar)
-    starts = _line_starts(score.vocals)
+    # Outside the window the source's performance is kept note by note (its audio is kept there):
+    # notes before the window are cut at its start, notes from its end on are kept whole, even
+    # when their line began inside the window.
     before = [
         v if v.end_beat <= s0 else replace(v, length_beats=s0 - v.start_beat)
         for v in score.vocals
-        if starts[v.line_index] < s0 - EPS and v.start_beat < s0 - 0.05
+        if v.start_beat < s0 - 0.05
     ]
-    after = [v for v in score.vocals if starts[v.line_index] >= s1 - EPS]
+    after = [v for v in score.vocals if v.start_beat >= s1 - EPS]
     parsed = parse_lyrics(lyrics)
     lines: list[LyricLine] = [line for section in parsed.sections for line in section.lines]
     new_notes: list[VocalNote] = []
