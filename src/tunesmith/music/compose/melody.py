@@ -184,6 +184,7 @@ _FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 SPEECH_OFFBEAT_SHARE = 0.3
 """At most this share of a line's primary-stressed syllables may start off the beat."""
 _SPEECH_LENGTH_WEIGHT = 3.0  # cost per octave of a note shorter/longer than the syllable's speech
+_SPEECH_LATE_START = 0.8  # cost per beat of starting the line after its slot starts
 _SPEECH_DOWNBEAT_WEIGHT = 0.3  # stressed content syllables: cost per metric level below the downbeat
 _SPEECH_OFFBEAT_COST = 2.0  # … and off the beat
 _SPEECH_REST_WEIGHT = 1.5  # cost per octave of a word-final gap longer than speech (sung as a rest)
@@ -275,7 +276,9 @@ def _fit_speech_rhythm(
         """Cost of each onset gap (in grid steps, index = gap) after syllable ``k``."""
         gaps = np.arange(grid + 1) * step
         ratio = np.log2(np.maximum(gaps, 1e-9) / syls[k].speech_beats)
-        over = _SPEECH_REST_WEIGHT if syls[k].word_end else _SPEECH_LENGTH_WEIGHT
+        # a rest may follow a word, not a function word (it leans on the next word)
+        resting = syls[k].word_end and not syls[k].function
+        over = _SPEECH_REST_WEIGHT if resting else _SPEECH_LENGTH_WEIGHT
         cost: npt.NDArray[np.float64] = np.where(ratio < 0, -ratio * _SPEECH_LENGTH_WEIGHT, ratio * over)
         cost[0] = np.inf
         return cost
@@ -285,7 +288,7 @@ def _fit_speech_rhythm(
     cost = np.full((count, grid, offs), inf)
     back = np.zeros((count, grid, offs), dtype=np.int64)
     first_off = (~on_beat).astype(np.int64) if syls[0].stressed else np.zeros(grid, dtype=np.int64)
-    start = place_cost(0) + np.arange(grid) * step * 0.3 + jitter[0]
+    start = place_cost(0) + np.arange(grid) * step * _SPEECH_LATE_START + jitter[0]
     for q in range(grid):
         if first_off[q] < offs:
             cost[0, q, first_off[q]] = start[q]
