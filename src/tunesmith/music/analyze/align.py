@@ -31,12 +31,14 @@ sound, then spelling rules).
 that passed the gate (a word stretched over silence is a guess). ``success`` is true when the word
 was placed by the recogniser with ``p_align`` ≥ :data:`MIN_P_ALIGN`.
 
-Measured (2026-11-26) on 18 15-s songs of our own singer re-uploaded as WAV — the six of
-:data:`~tunesmith.music.analyze.evalset.SUNG_CASES` rendered by two versions of the singer, and six
-more styles/seeds/lyrics — mean absolute word-start error of :func:`align_lyrics_in_mix` 0.18 s
-(0.07–0.56 s per song); keeping whole the view with the higher mean ``p_align`` gave 0.38 s, the
-separated vocal alone 0.64 s, the mix's centre alone 0.34 s. On the isolated vocal stem: 0.14 s.
-The numbers move with the singer and the separation.
+Measured (2026-11-26) on 24 songs of our own singer re-uploaded as WAV: the six 15-s songs of
+:data:`~tunesmith.music.analyze.evalset.SUNG_CASES` rendered by two versions of the singer, six
+more 15-s songs (other seeds and lyrics) and six 25-s songs of four lines (other styles, held out
+while the method was chosen). Mean absolute word-start error of :func:`align_lyrics_in_mix`:
+0.24 s (0.07–0.56 s per song; 0.12–0.27 s on the 15-s sets, 0.42 s on the 25-s set). Keeping
+whole the view with the higher mean ``p_align`` gave 0.40 s (0.08–0.80 s); single views: the
+separated vocal 0.87 s, the mix's centre 0.59 s, the blend 0.26 s (0.62 s worst). On the isolated
+vocal stem: 0.14 s. The numbers move with the singer and the separation.
 """
 
 from __future__ import annotations
