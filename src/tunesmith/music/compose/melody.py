@@ -184,7 +184,7 @@ _FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
 SPEECH_OFFBEAT_SHARE = 0.3
 """At most this share of a line's primary-stressed syllables may start off the beat."""
 _SPEECH_LENGTH_WEIGHT = 3.0  # cost per octave of a note shorter/longer than the syllable's speech
-_SPEECH_LATE_START = 0.8  # cost per beat of starting the line after its slot starts
+_SPEECH_LATE_START = 0.3  # cost per beat of starting the line after its slot starts (0.8: worse)
 _SPEECH_DOWNBEAT_WEIGHT = 0.3  # stressed content syllables: cost per metric level below the downbeat
 _SPEECH_OFFBEAT_COST = 2.0  # … and off the beat
 _SPEECH_REST_WEIGHT = 1.5  # cost per octave of a word-final gap longer than speech (sung as a rest)
@@ -276,9 +276,8 @@ def _fit_speech_rhythm(
         """Cost of each onset gap (in grid steps, index = gap) after syllable ``k``."""
         gaps = np.arange(grid + 1) * step
         ratio = np.log2(np.maximum(gaps, 1e-9) / syls[k].speech_beats)
-        # a rest may follow a word, not a function word (it leans on the next word)
-        resting = syls[k].word_end and not syls[k].function
-        over = _SPEECH_REST_WEIGHT if resting else _SPEECH_LENGTH_WEIGHT
+        # a rest may follow a word (a function word too: forbidding that measured worse)
+        over = _SPEECH_REST_WEIGHT if syls[k].word_end else _SPEECH_LENGTH_WEIGHT
         cost: npt.NDArray[np.float64] = np.where(ratio < 0, -ratio * _SPEECH_LENGTH_WEIGHT, ratio * over)
         cost[0] = np.inf
         return cost
