@@ -33,32 +33,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from bench_singer import LINES
 from tunesmith.music.compose.melody import lead_sheet_score
 from tunesmith.music.render.voice import render, singer, vocoder
 from tunesmith.music.score import Score
-
-LINES = [
-    "The kettle hums beside the open door",
-    "We painted comets on the kitchen floor",
-    "A paper boat is sailing down the street",
-    "My shoes remember every summer heat",
-    "The lantern flickers when the buses pass",
-    "We counted pebbles in the morning grass",
-    "Your laughter echoes in the empty hall",
-    "I keep your postcards pinned against the wall",
-    "The orange moon is sleeping on the bay",
-    "We never learned the words we meant to say",
-    "A silver bicycle beside the gate",
-    "The radio is playing much too late",
-    "I found a feather in my winter coat",
-    "You wrote a promise on a yellow note",
-    "The city breathes a quiet golden light",
-    "We chase the echo of a paper kite",
-    "My window opens to the falling rain",
-    "I hear you singing down the crowded lane",
-    "The garden waits for us to come back home",
-    "Tomorrow fits inside a silver comb",
-]
 
 
 def song_text() -> str:
