@@ -68,3 +68,19 @@ def test_syllables_with_text_and_stress() -> None:
     assert [s.stress for s in words[0].syllables] == [1, 0]
     assert len(words[2].syllables) == 6
     assert "".join(s.text for s in words[2].syllables) == "extraordinary"
+
+
+def test_one_syllable_function_words_are_unstressed_in_connected_speech() -> None:
+    words = syllabify_words(words_of_line("I'm not in the mood for your love, never over it"))
+    stress = {w.spoken: [s.stress for s in w.syllables] for w in words}
+    # closed-class monosyllables: pronouns, prepositions, articles, possessives
+    for small in ("i'm", "in", "the", "for", "your", "it"):
+        assert stress[small] == [0], small
+    # content words and negations keep their primary stress
+    for content in ("not", "mood", "love"):
+        assert stress[content] == [1], content
+    # longer function words keep their lexical pattern; the phonemes keep the dictionary digits
+    assert stress["over"] == [1, 0]
+    assert stress["never"] == [1, 0]
+    the = next(w for w in words if w.spoken == "the")
+    assert any(p.endswith("1") for p in the.syllables[0].phonemes)

@@ -13,10 +13,11 @@ What the fitter does, per line:
 
 - **rhythm** — lines of more than 5 syllables go at speech rate (:func:`_fit_speech_rhythm`): a
   dynamic programme on a sixteenth grid gives each syllable about its estimated spoken length,
-  stressed syllables of content words on beats (strong ones preferred), at most 30 % of the
-  primary-stressed syllables off the beat; where a word waits for its beat a short rest follows
-  it, and the line's last note is held a little longer than spoken, then the line rests (at
-  least half a beat to breathe). Shorter lines use an eighth-note grid (:func:`_fit_rhythm`):
+  primary-stressed syllables on beats (strong ones preferred), at most 30 % of them off the beat
+  (one-syllable function words are unstressed, see :mod:`~tunesmith.music.lyrics.phonemes`, and
+  go anywhere); where a word waits for its beat a short rest follows it, and the line's last
+  note is held a little longer than spoken, then the line rests (at least half a beat to
+  breathe). Shorter lines use an eighth-note grid (:func:`_fit_rhythm`):
   note lengths close to an even share of the line, the last syllable held. Held-out syllables
   cost the singer its words (PocketSphinx on ``bench/bench_singer.py``), hence speech rate;
 - **melismas** — when a line has few syllables, long stressed notes split into two notes (the
@@ -51,7 +52,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tunesmith.errors import InvalidParameter
-from tunesmith.music.lyrics.phonemes import SyllabifiedWord, syllabify_words
+from tunesmith.music.lyrics.phonemes import FUNCTION_WORDS, SyllabifiedWord, syllabify_words
 from tunesmith.music.lyrics.sections import LyricLine, LyricSection, ParsedLyrics
 from tunesmith.music.lyrics.words import words_of_line
 from tunesmith.music.score import Chord, Score, Section, SectionKind, VocalNote
@@ -172,20 +173,13 @@ def _fit_rhythm(
     return onsets, lengths
 
 
-_FUNCTION_WORDS_TEXT = (
-    "a an the of to in on at by for from with and or but is am are was were be it its i you he she"
-    " we they me my your his her our their us them this that as so if do no not"
-)
-_FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
-"""One-syllable words said unstressed in speech (the dictionary still marks them stressed)."""
-
 # Speech-rate rhythm (lines of more than 5 syllables). Measured with bench/bench_singer.py
 # (PocketSphinx on the sung stem; see the issue-3 numbers in tests/music/voice/test_intelligibility.py).
 SPEECH_OFFBEAT_SHARE = 0.3
 """At most this share of a line's primary-stressed syllables may start off the beat."""
 _SPEECH_LENGTH_WEIGHT = 3.0  # cost per octave of a note shorter/longer than the syllable's speech
 _SPEECH_LATE_START = 0.3  # cost per beat of starting the line after its slot starts (0.8: worse)
-_SPEECH_DOWNBEAT_WEIGHT = 0.3  # stressed content syllables: cost per metric level below the downbeat
+_SPEECH_DOWNBEAT_WEIGHT = 0.3  # stressed syllables: cost per metric level below the downbeat
 _SPEECH_OFFBEAT_COST = 2.0  # … and off the beat
 _SPEECH_REST_WEIGHT = 1.5  # cost per octave of a word-final gap longer than speech (sung as a rest)
 _SPEECH_REST_CAP = 1.5  # a word's last note lasts at most this × its spoken length; the rest is silent
@@ -196,8 +190,8 @@ _SPEECH_LAST = 1.0  # the line's last note: this × its spoken length (speech le
 class _SpeechSyl:
     """What the speech-rate rhythm needs of a syllable."""
 
-    stressed: bool  # primary stress (the dictionary's "1")
-    function: bool  # a one-syllable function word: placed like an unstressed syllable
+    stressed: bool  # primary stress in connected speech (one-syllable function words are not)
+    function: bool  # a one-syllable function word (said short)
     word_end: bool  # the last syllable of its word (a rest may follow)
     speech_beats: float  # estimated spoken length, in beats
 
@@ -208,7 +202,7 @@ def _speech_s(syl: _Syl, syllables_in_word: int) -> float:
     stressed syllable of a longer word, + 0.04 s for a one-syllable content word; one-syllable
     function words measured 0.04–0.14 s."""
     consonants = sum(1 for p in syl.phonemes if not p[-1:].isdigit())
-    if syllables_in_word == 1 and syl.word.lower() in _FUNCTION_WORDS:
+    if syllables_in_word == 1 and syl.word.lower() in FUNCTION_WORDS:
         return 0.06 + 0.03 * consonants
     extra = 0.04 if syllables_in_word == 1 else 0.055 if syl.stress == 1 else 0.0
     return 0.056 + 0.084 * consonants + extra
@@ -224,7 +218,7 @@ def _speech_syllables(syls: list[_Syl], tempo_bpm: float) -> list[_SpeechSyl]:
         out.append(
             _SpeechSyl(
                 stressed=syl.stress == 1,
-                function=n == 1 and syl.word.lower() in _FUNCTION_WORDS,
+                function=n == 1 and syl.word.lower() in FUNCTION_WORDS,
                 word_end=k + 1 == len(syls) or syls[k + 1].word_index != syl.word_index,
                 speech_beats=_speech_s(syl, n) * tempo_bpm / 60.0,
             )
@@ -239,9 +233,10 @@ def _fit_speech_rhythm(
 
     PocketSphinx loses most words where the singer stretches syllables far beyond their spoken
     length (``bench/bench_singer_ablation.py``), so each gap between onsets aims at the
-    syllable's estimated spoken length; stressed content syllables prefer strong beats, and at
-    most :data:`SPEECH_OFFBEAT_SHARE` of the primary-stressed syllables (function words
-    included) start off the beat. Where a word must wait for its beat, the previous word's last
+    syllable's estimated spoken length; stressed syllables prefer strong beats, and at most
+    :data:`SPEECH_OFFBEAT_SHARE` of them start off the beat. One-syllable function words are
+    unstressed (:data:`~tunesmith.music.lyrics.phonemes.FUNCTION_WORDS`) and go anywhere,
+    like the weak syllables of longer words. Where a word must wait for its beat, the previous word's last
     note ends at most :data:`_SPEECH_REST_CAP` × its spoken length and a short rest follows; the
     line's last note is held :data:`_SPEECH_LAST` × its spoken length, then the line rests.
     """
@@ -262,7 +257,7 @@ def _fit_speech_rhythm(
 
     def place_cost(k: int) -> npt.NDArray[np.float64]:
         syl = syls[k]
-        if syl.stressed and not syl.function:
+        if syl.stressed:
             stressed: npt.NDArray[np.float64] = np.where(
                 on_beat, (3 - weights) * _SPEECH_DOWNBEAT_WEIGHT, _SPEECH_OFFBEAT_COST
             )

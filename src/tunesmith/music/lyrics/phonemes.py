@@ -8,6 +8,11 @@
   espeak-ng is missing, a small spelling-based fallback is used, so every word with letters gets
   at least one syllable.
 - Syllables follow the maximum-onset principle over English onsets.
+- A syllable's ``stress`` is its stress in connected speech: the vowel's dictionary digit, except
+  that one-syllable English function words (:data:`FUNCTION_WORDS`) are unstressed. CMUdict gives
+  every monosyllable a primary stress (the citation form), but in running speech and in song
+  setting articles, prepositions, pronouns, possessives, auxiliaries and conjunctions are reduced
+  and go on weak beats or pickups. The phonemes keep the dictionary digits.
 
 :func:`syllabify_words` is the entry point; all lookups of one call are batched (one espeak-ng
 process per script).
@@ -29,6 +34,7 @@ from tunesmith.music.lyrics.words import Word
 
 __all__ = [
     "ARPABET_VOWELS",
+    "FUNCTION_WORDS",
     "SyllabifiedWord",
     "Syllable",
     "phonemes_for_words",
@@ -39,6 +45,31 @@ __all__ = [
 ARPABET_VOWELS = frozenset(
     ["AA", "AE", "AH", "AO", "AW", "AY", "EH", "ER", "EY", "IH", "IY", "OW", "OY", "UH", "UW"]
 )
+_FUNCTION_WORDS_TEXT = (
+    # articles
+    "a an the"
+    # prepositions (one syllable; "into", "over", "about" keep their lexical stress)
+    " as at by for from in of on through to with"
+    # personal pronouns, subject and object, and their contractions with an auxiliary
+    " i you he she it we they me him her us them"
+    " i'm i've i'll i'd you're you've you'll you'd he's he'll he'd she's she'll she'd it's it'll"
+    " we're we've we'll we'd they're they've they'll they'd"
+    # possessive determiners
+    " my your his its our their"
+    # auxiliaries and modal verbs
+    " am is are was were be been do does did has have had can could will would shall should may"
+    " might must"
+    # conjunctions and complementisers
+    " and but or nor if than that"
+)
+FUNCTION_WORDS = frozenset(_FUNCTION_WORDS_TEXT.split())
+"""Closed-class English words (lower case) said unstressed when they are one syllable long.
+
+Articles, one-syllable prepositions, personal pronouns (and their contractions with an
+auxiliary), possessive determiners, auxiliaries and modals, conjunctions and "that". Negations
+("not", "no", "never", "don't", "can't"…), demonstratives ("this", "those") and
+intensifiers ("so") carry meaning and stay stressed."""
+
 _CONSONANTS = frozenset(
     [
         "B",
@@ -125,7 +156,8 @@ _ONSETS = {(c,) for c in _CONSONANTS if c != "NG"} | {
 class Syllable:
     """One syllable: its orthographic ``text`` slice, ARPAbet ``phonemes`` and ``stress``.
 
-    ``stress`` is 1 (primary), 2 (secondary) or 0 (unstressed), from the vowel's digit.
+    ``stress`` is 1 (primary), 2 (secondary) or 0 (unstressed), from the vowel's digit, but 0 for a
+    one-syllable function word (:data:`FUNCTION_WORDS`): the stress in connected speech.
     """
 
     text: str
@@ -463,10 +495,11 @@ def syllabify_words(words: list[Word]) -> list[SyllabifiedWord]:
     for word, phones in zip(words, all_phones, strict=True):
         parts = syllabify(phones)
         texts = _split_spelling(word.display, parts)
+        function = len(parts) == 1 and word.spoken in FUNCTION_WORDS
         syllables = []
         for text, part in zip(texts, parts, strict=True):
             vowel = next((p for p in part if _is_vowel(p)), "AH0")
-            stress = int(vowel[-1]) if vowel[-1].isdigit() else 0
+            stress = 0 if function else int(vowel[-1]) if vowel[-1].isdigit() else 0
             syllables.append(Syllable(text=text, phonemes=tuple(part), stress=stress))
         out.append(SyllabifiedWord(display=word.display, spoken=word.spoken, syllables=tuple(syllables)))
     return out
