@@ -4,10 +4,13 @@ The goal (issue 3) is a word error rate ≤ 35 %, the acceptance floor 60 %. Whe
 lost was measured by ``bench/bench_singer_ablation.py``: the vocoder and the flattened pitch cost
 little; the time warp onto long notes cost most (syllables held well beyond their spoken length,
 above all the line's held last note). The melody now sings lines of more than 5 syllables at
-speech rate (``compose.melody._fit_speech_rhythm``). Measured (bench_singer.py, 20 lines, sung
-stem; female / male): 0.87 / 0.71 before, 0.67 / 0.66 after (spoken by the same voices: 0.26 /
-0.40), so the bench is not yet at the 60 % acceptance floor; these 6 lines measure 0.54 / 0.53.
-The floor below sits just above that, so that regressions fail.
+speech rate (``compose.melody._fit_speech_rhythm``), and one-syllable function words are
+unstressed (``lyrics.phonemes.FUNCTION_WORDS``: they go on weak beats and pickups, free of the
+off-beat budget). Measured (bench_singer.py, 20 lines, sung stem; female / male): 0.87 / 0.71
+before speech rate, 0.67 / 0.66 with it, 0.68 / 0.61 with unstressed function words (melody seeds
+1–5: 0.67 / 0.59; spoken by the same voices: 0.26 / 0.40), so the female voice is not yet at the
+60 % acceptance floor on the bench; these 6 lines measure 0.31 / 0.37 (were 0.54 / 0.53). The
+floor below sits above that, so that regressions fail.
 Lines are original (a recogniser's language model knows famous lyrics), sung as a verse at
 100 BPM, two bars a line, and recognised one line at a time from the solo lead stem.
 """
@@ -37,7 +40,7 @@ LINES = [
     "The radio is playing much too late",
     "My window opens to the falling rain",
 ]
-SUNG_WER_FLOOR = 0.62
+SUNG_WER_FLOOR = 0.45
 
 
 def test_word_error_rate_counts_edits() -> None:
