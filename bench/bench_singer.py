@@ -18,14 +18,19 @@ from __future__ import annotations
 import os
 import time
 
-import librosa
 import numpy as np
 
-from tunesmith.music.audio import AudioBuffer
 from tunesmith.music.compose.melody import lead_sheet_score
+from tunesmith.music.lyrics.phonemes import syllabify_words
 from tunesmith.music.lyrics.words import words_of_line
 from tunesmith.music.render.voice import render_vocals
-from tunesmith.music.render.voice.evaluate import onset_report, pitch_report
+from tunesmith.music.render.voice.evaluate import (
+    onset_report,
+    pitch_report,
+    recognise,
+    sung_line_wer,
+    word_error_rate,
+)
 from tunesmith.music.render.voice.festival import speak_phrases
 
 LINES = [
@@ -58,37 +63,13 @@ def _cpu_s() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def _wer(reference: list[str], hypothesis: list[str]) -> float:
-    d = np.zeros((len(reference) + 1, len(hypothesis) + 1), dtype=int)
-    d[:, 0] = np.arange(len(reference) + 1)
-    d[0, :] = np.arange(len(hypothesis) + 1)
-    for i in range(1, len(reference) + 1):
-        for j in range(1, len(hypothesis) + 1):
-            cost = 0 if reference[i - 1] == hypothesis[j - 1] else 1
-            d[i, j] = min(d[i - 1, j] + 1, d[i, j - 1] + 1, d[i - 1, j - 1] + cost)
-    return float(d[-1, -1]) / max(1, len(reference))
-
-
-def _recogniser() -> object | None:
-    try:
-        from pocketsphinx import Decoder
-    except ImportError:
-        return None
-    return Decoder(samprate=16_000, logfn="/dev/null")
-
-
-def _recognise(decoder: object, samples: np.ndarray, rate: int) -> list[str]:
-    audio = librosa.resample(samples.astype(np.float64), orig_sr=rate, target_sr=16_000)
-    pcm = (np.clip(audio, -1, 1) * 32767).astype(np.int16).tobytes()
-    decoder.start_utt()  # type: ignore[attr-defined]
-    decoder.process_raw(pcm, full_utt=True)  # type: ignore[attr-defined]
-    decoder.end_utt()  # type: ignore[attr-defined]
-    hyp = decoder.hyp()  # type: ignore[attr-defined]
-    return hyp.hypstr.lower().split() if hyp else []
-
-
 def main() -> None:
-    decoder = _recogniser()
+    try:
+        import pocketsphinx  # noqa: F401  (ships its US-English model)
+
+        can_recognise = True
+    except ImportError:
+        can_recognise = False
     for gender in ("f", "m"):
         text = "[Verse]\n" + "\n".join(LINES[:10]) + "\n\n[Chorus]\n" + "\n".join(LINES[10:])
         score = lead_sheet_score(text, seed=1, vocal_gender=gender, tempo_bpm=100)
@@ -103,33 +84,20 @@ def main() -> None:
             f"pitch_median_abs_cents={pitch.median_abs_cents:.1f} notes_within_50c={pitch.within_50c:.3f} "
             f"voiced={pitch.voiced:.3f} onset_hit_60ms={onsets.hit_rate:.3f}"
         )
-        if decoder is not None:
-            sung_errors, spoken_errors = [], []
-            spoken = speak_phrases(
-                [
-                    [
-                        [s.phonemes for s in w.syllables]
-                        for w in __import__(
-                            "tunesmith.music.lyrics.phonemes", fromlist=["x"]
-                        ).syllabify_words(words_of_line(t))
-                    ]
-                    for t in LINES
-                ],
-                gender=gender,
-            )
-            for i, sentence in enumerate(LINES):
-                ref = [w.spoken for w in words_of_line(sentence)]
-                # the clip: from 0.25 s before the line's first note (its first consonant comes before
-                # the beat) to 0.1 s after its last note (before the next line's breath)
-                notes = [n for n in score.vocals if not n.backing and n.line_index == i]
-                clip = AudioBuffer(lead.samples, lead.sample_rate_hz).slice_s(
-                    max(0.0, score.seconds_at(notes[0].start_beat) - 0.25),
-                    score.seconds_at(notes[-1].end_beat) + 0.1,
-                )
-                sung_errors.append(_wer(ref, _recognise(decoder, clip.mono(), clip.sample_rate_hz)))
-                spoken_errors.append(
-                    _wer(ref, _recognise(decoder, spoken[i].samples, spoken[i].sample_rate_hz))
-                )
+        if can_recognise:
+            phrases = [
+                [[s.phonemes for s in w.syllables] for w in syllabify_words(words_of_line(t))] for t in LINES
+            ]
+            spoken = speak_phrases(phrases, gender=gender)
+            refs = [[w.spoken for w in words_of_line(t)] for t in LINES]
+            # each line cut from the lead stem as the test does (evaluate.sung_line_wer: 0.25 s before
+            # its first note, 0.1 s after its last) and recognised as one utterance
+            by_line = sung_line_wer(score, lead, dict(enumerate(refs)))
+            sung_errors = [by_line[i] for i in range(len(LINES))]
+            spoken_errors = [
+                word_error_rate(ref, recognise(s.samples, s.sample_rate_hz))
+                for ref, s in zip(refs, spoken, strict=True)
+            ]
             line += (
                 f" wer_sung={np.mean(sung_errors):.3f} (verse {np.mean(sung_errors[:10]):.3f},"
                 f" chorus {np.mean(sung_errors[10:]):.3f}) wer_spoken={np.mean(spoken_errors):.3f}"
