@@ -106,6 +106,27 @@ def test_tracker_follows_a_sung_line_over_a_drone() -> None:
     assert f0_candidates_hz()[0] == pytest.approx(mm.F0_RANGE_HZ[0])
 
 
+def test_register_is_not_taken_an_octave_high(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A voice at 150 Hz whose fundamental is masked (the low fade, a bass under it): the first
+    pass follows its second harmonic (300 Hz), and the odd harmonics between that comb's teeth
+    bring the register back down an octave (without the check the line is tracked at 300 Hz)."""
+    from tunesmith.music.analyze import melody_mask as mm
+
+    bins, frames = mm.N_FFT // 2 + 1, 400
+    hz = np.arange(bins) * mm.ANALYSIS_RATE_HZ / mm.N_FFT
+    spec = np.zeros((bins, frames), np.float32)
+    for h in range(2, 30):
+        amp = (1.0 if h % 2 == 0 else 0.8) / h**0.5
+        spec += (amp * np.exp(-0.5 * ((hz - h * 150.0) / 3.0) ** 2))[:, None].astype(np.float32)
+    spec *= (1 + 0.1 * np.random.default_rng(0).random((1, frames))).astype(np.float32)
+    salience = pitch_salience(spec)
+    f0 = track_f0(salience, evidence=spec)
+    assert float(np.median(f0[f0 > 0])) == pytest.approx(150.0, rel=0.02)
+    monkeypatch.setattr(mm, "OCTAVE_CHECK_SHARE", 1e9)
+    f0 = track_f0(salience, evidence=spec)
+    assert float(np.median(f0[f0 > 0])) == pytest.approx(300.0, rel=0.02)
+
+
 def test_non_stationary_removes_held_notes_and_keeps_a_moving_line() -> None:
     """A partial held for 4 s (a sustained accompaniment note) is removed; a partial that moves
     every 0.25 s (a sung line) keeps most of its energy."""
