@@ -188,34 +188,32 @@ def set_words(score: Score, lyrics_strength: float, *, seed: int) -> Score:
     rng = np.random.default_rng([seed, 0x57])
     pull = max(0.0, (lyrics_strength - LYRICS_DEFAULT) / (1.0 - LYRICS_DEFAULT))
     free = max(0.0, (LYRICS_DEFAULT - lyrics_strength) / LYRICS_DEFAULT)
-    order = sorted(range(len(score.vocals)), key=lambda i: score.vocals[i].start_beat)
     out_vocals: list[VocalNote] = list(score.vocals)
-    previous_end = -math.inf
-    for i in order:
-        v = score.vocals[i]
-        end = v.end_beat
-        if pull > 0:
-            # the nearer grid point the note fits on (after the previous syllable, long enough)
-            below = math.floor(v.start_beat / GRID_BEATS + EPS) * GRID_BEATS
-            points = sorted((below, below + GRID_BEATS), key=lambda g: abs(g - v.start_beat))
-            fits = [g for g in points if g >= previous_end - EPS and end - g >= _MIN_NOTE_BEATS - EPS]
-            grid = fits[0] if fits else v.start_beat
-            later = below + GRID_BEATS
-            if not fits and later >= previous_end - EPS and later > v.start_beat + EPS:
-                # a sixteenth squeezed between grid points: it moves to the later one, held a
-                # sixteenth at least (speech-rate lines are dense in sixteenths)
-                grid, end = later, max(end, later + GRID_BEATS / 2)
-            start = v.start_beat + pull * (grid - v.start_beat)
-        else:
-            start = v.start_beat + free * FREE_DELAY_BEATS * float(rng.uniform(0.3, 1.0))
-        start = max(start, previous_end)
-        if pull > 0 and end - start < _MIN_NOTE_BEATS - EPS:  # pushed by a lengthened sixteenth
-            end = start + GRID_BEATS / 2
-        if end - start < _MIN_NOTE_BEATS:
-            start = v.start_beat if v.start_beat >= previous_end else start
-        if end - start >= _MIN_NOTE_BEATS - EPS:
-            out_vocals[i] = replace(v, start_beat=round(start, 6), length_beats=round(end - start, 6))
-        previous_end = out_vocals[i].end_beat
+    for backing in (False, True):  # the lead and the backing part each keep their own order
+        part = [i for i, v in enumerate(score.vocals) if v.backing == backing]
+        order = sorted(part, key=lambda i: score.vocals[i].start_beat)
+        previous_end = -math.inf
+        for i in order:
+            v = score.vocals[i]
+            end = v.end_beat
+            if pull > 0:
+                # the nearest grid point, or the first one after the previous syllable; a syllable
+                # pushed past its own end is held an eighth, so what follows stays on the grid too
+                # (speech-rate lines are dense in sixteenths)
+                grid = round(v.start_beat / GRID_BEATS) * GRID_BEATS
+                if grid < previous_end - EPS:
+                    grid = math.ceil(previous_end / GRID_BEATS - EPS) * GRID_BEATS
+                if end - grid < _MIN_NOTE_BEATS - EPS:
+                    end = grid + GRID_BEATS
+                start = v.start_beat + pull * (grid - v.start_beat)
+            else:
+                start = v.start_beat + free * FREE_DELAY_BEATS * float(rng.uniform(0.3, 1.0))
+            start = max(start, previous_end)
+            if end - start < _MIN_NOTE_BEATS:
+                start = v.start_beat if v.start_beat >= previous_end else start
+            if end - start >= _MIN_NOTE_BEATS - EPS:
+                out_vocals[i] = replace(v, start_beat=round(start, 6), length_beats=round(end - start, 6))
+            previous_end = out_vocals[i].end_beat
     out = copy.copy(score)
     out.vocals = out_vocals
     return out
