@@ -217,7 +217,7 @@ def test_add_vocals_on_an_upload_sings_over_the_upload_audio(uctx: dict[str, Any
         rest = _inside(audio, start, end) - _inside(voice, start, end)
         under = _inside(upload, start, end)
         gain = float(np.sum(rest * under) / np.sum(under * under))
-        assert 0.5 <= gain <= 1.0
+        assert 0.5 <= gain <= 1.0 + 1e-5  # float32 stems: exactly one gain reads 1.0000001
         assert level_db(rest - gain * under, under) < -40.0
         assert "Singing over your song tonight" in clip["lyrics"]
 
@@ -251,7 +251,7 @@ def test_add_instrumental_on_an_upload_keeps_its_separated_vocal(uctx: dict[str,
         # the upload's own (separated) vocal, up to the one gain that keeps the window from clipping
         mine, theirs = _inside(kept, start, end), _inside(vocal, start, end)
         gain = float(np.sum(mine * theirs) / np.sum(theirs * theirs))
-        assert 0.5 <= gain <= 1.0
+        assert 0.5 <= gain <= 1.0 + 1e-5  # float32 stems: exactly one gain reads 1.0000001
         assert level_db(mine - gain * theirs, theirs) < -40.0
         # the rest of the window is a new accompaniment, not the upload's
         band = _inside(audio, start, end) - _inside(kept, start, end)
