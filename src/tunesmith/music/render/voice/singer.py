@@ -5,7 +5,7 @@ Per phrase (the notes of one lyric line, lead or backing):
 1. Festival speaks the phrase's syllables (see :mod:`.festival`), giving phone timings. All
    distinct phrase texts of a song (lead and backing) are spoken in one go, in two processes.
 2. Each syllable is mapped onto its notes: onset consonants are placed *before* the note so the
-   vowel starts on it (borrowing at most 60 % of the previous note); the vowel is stretched to
+   vowel starts on it (borrowing at most 40 % of the previous note); the vowel is stretched to
    fill the note(s); coda consonants close it before the next onset. Consonants stretch with
    their syllable (by the note-to-spoken length ratio, at most 2×): the ablation in
    ``bench/bench_singer_ablation.py`` measured that stretching only vowels loses far more words
@@ -46,11 +46,14 @@ _FRAME_S = vocoder.FRAME_S
 _DIP_GAIN = 0.6
 _CONSONANT_STRETCH_MAX = 2.0  # onset/coda consonants stretch with their syllable, at most this much
 _CODA_SHARE = 0.5  # a coda takes at most this share of its syllable's sung time
-# an onset may borrow at most this share of the previous note: 0.4 squeezed the onsets of the
-# syllables sung shorter than spoken (time-warped speech with its own f0, bench lines, seeds 1-3:
-# WER f 0.65 → 0.55 with 0.6, 0.51 with 0.7; m 0.61 → 0.48 with 0.7; a coda share of 0.7 instead
-# of 0.5 measured no better); 0.7 dropped the female onset hit rate in tests/music/voice below 0.8
-_ONSET_BORROW = 0.6
+# an onset may borrow at most this share of the previous note. Borrowing more unsqueezes the onsets
+# of syllables sung shorter than spoken (time-warped speech with its own f0, bench lines, seeds
+# 1-3: WER f 0.65 → 0.55 with 0.6, 0.51 with 0.7; m 0.61 → 0.48 with 0.7), and bench_singer's sung
+# stem gave f 0.712 → 0.597, m 0.585 → 0.595 with 0.6 — but the consonant then fills the previous
+# note's middle: only 82 % of the female notes' middles stayed voiced (acceptance: ≥ 85 %; 87 % with
+# 0.4), and 0.6 for voiced onsets only (m, n, l, r, v, z …) gave f 0.688 with 7 % of the notes'
+# middles off by > 50 cents (the next note's pitch arrives early). So 0.4 stays.
+_ONSET_BORROW = 0.4
 # spoken onset consonants (codas) longer than this are squeezed to it before stretching; 0.25 / 0.2 s
 # measured the same WER (bench lines, seeds 1-3: f 0.660 / m 0.665 vs 0.663 / 0.656)
 _ONSET_MAX_S = 0.15
