@@ -16,7 +16,10 @@ import pytest
 from tunesmith.errors import InvalidParameter
 from tunesmith.music.analyze.align import (
     AGREEMENT_S,
+    MIN_VOICE_SHIFT_S,
     WordAlignment,
+    _fit_lines_to_voice,
+    _voice_presence,
     _vote,
     align_lyrics,
     align_lyrics_in_mix,
@@ -158,3 +161,47 @@ def test_vote_keeps_order_and_skips_failed_views() -> None:
     confident, unsure = _view([1.0, 2.0, 3.0], 0.9), _view([5.0, 6.0, 7.0], 0.5)
     assert _vote([failed, unsure, confident]) == confident
     assert _vote([failed, failed]) == failed
+
+
+def test_voice_presence_ignores_accompaniment_leaking_into_the_separation() -> None:
+    rate_hz = 22_050
+    t = np.arange(4 * rate_hz) / rate_hz
+    sung = ((t >= 0.5) & (t < 1.5)) | ((t >= 2.5) & (t < 3.5))
+    voice = sum(np.sin(2 * np.pi * 220.0 * k * t) / k for k in range(1, 6)) * sung
+    band = np.random.default_rng(1).standard_normal(t.size)
+    guitar = 0.5 * np.convolve(band, np.ones(8) / 8, mode="same")  # loud everywhere in the mix
+    vocal = voice + 0.05 * guitar  # the separation lets a little of it through (-20 dB)
+    mix = voice + guitar
+    voiced, hop_s = _voice_presence(
+        AudioBuffer.from_array(vocal[None, :].astype(np.float32), rate_hz),
+        AudioBuffer.from_array(mix[None, :].astype(np.float32), rate_hz),
+    )
+    at = lambda s: bool(voiced[int(s / hop_s)])  # noqa: E731
+    assert at(1.0) and at(3.0)
+    assert not at(0.2) and not at(2.0) and not at(3.8)
+
+
+def _line_words(starts: list[float], last: str) -> list[WordAlignment]:
+    words = [f"w{i} " for i in range(len(starts) - 1)] + [last]
+    return [WordAlignment(w, s, s + 0.3, 0.8, True) for w, s in zip(words, starts, strict=True)]
+
+
+def test_lines_aligned_into_an_instrumental_gap_move_onto_the_voice() -> None:
+    hop_s = 0.016
+    times = np.arange(round(12 / hop_s)) * hop_s
+    voiced = ((times >= 1.0) & (times < 3.0)) | ((times >= 6.0) & (times < 8.0))
+    verse = _line_words([1.0, 1.6, 2.2, 2.6], "end\n")
+    # The chorus's first words were pulled into the gap before it (voice starts at 6.0 s), and
+    # its last word stretched past the voice into the outro (voice ends at 8.0 s).
+    chorus = _line_words([4.2, 4.6, 5.0, 6.6, 7.1, 9.5], "sky\n")
+    fitted = _fit_lines_to_voice(verse + chorus, voiced, hop_s)
+    assert fitted[:4] == verse  # sung where voice is: untouched
+    starts = [w.start_s for w in fitted[4:]]
+    assert starts == sorted(starts)
+    assert all(6.0 - hop_s <= s <= 8.0 for s in starts)
+    assert starts[3] == pytest.approx(6.6) and starts[4] == pytest.approx(7.1)  # already in voice
+    assert fitted[-1].end_s <= 8.0 + hop_s
+    assert [w.word for w in fitted] == [w.word for w in verse + chorus]
+    # A line starting just before the voice (an unvoiced consonant) is left alone.
+    early = _line_words([6.0 - MIN_VOICE_SHIFT_S / 2, 6.5, 7.0], "x\n")
+    assert _fit_lines_to_voice(early, voiced, hop_s) == early
