@@ -33,28 +33,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from bench_singer import LINES
+from bench_singer import three_minute_song
 from tunesmith.music.compose.melody import lead_sheet_score
 from tunesmith.music.render.voice import render, singer, vocoder
 from tunesmith.music.score import Score
-
-
-def song_text() -> str:
-    """The lyrics of the 3-minute benchmark song (same as ``bench/bench_singer.py``)."""
-    verse = "\n".join(LINES[0:4])
-    chorus = "\n".join(LINES[10:14])
-    return "\n\n".join(
-        [
-            f"[Verse]\n{verse}",
-            f"[Chorus]\n{chorus}\n(oh oh)",
-            f"[Verse 2]\n{chr(10).join(LINES[4:8])}",
-            f"[Chorus]\n{chorus}\n(oh oh)",
-            f"[Bridge]\n{chr(10).join(LINES[16:20])}",
-            f"[Chorus]\n{chorus}\n(oh oh)",
-            f"[Verse 3]\n{chr(10).join(LINES[14:18])}",
-            f"[Chorus]\n{chorus}\n(oh oh)",
-        ]
-    )
 
 
 def _cpu_s() -> float:
@@ -132,7 +114,7 @@ def main() -> None:
     voices = ("f", "m") if args.voice == "both" else (args.voice,)
     cold_cpu_s: float | None = None
     for gender in voices:
-        score = lead_sheet_score(song_text(), seed=2, vocal_gender=gender, tempo_bpm=96)
+        score = lead_sheet_score(three_minute_song(), seed=2, vocal_gender=gender, tempo_bpm=96)
         results = [time_render(score) for _ in range(max(1, args.repeat))]
         if cold_cpu_s is None:
             # the process's first render also pays first-use costs (page faults, FFT plans)
