@@ -188,7 +188,8 @@ def estimate_key(audio: AudioBuffer, *, profile: ProfileName = DEFAULT_PROFILE) 
 
     Score of a key: (treble correlation + :data:`BASS_WEIGHT` × bass correlation) / (1 +
     :data:`BASS_WEIGHT`), see :func:`key_scores`; a silent bass scores 0 for every key. Silence
-    gives C major with confidence 0. About 0.3 s per minute of audio.
+    gives C major with confidence 0. About 0.16 s for 3 minutes of 44.1 kHz stereo audio
+    (measured 2026-11-26, downmix included).
     """
     treble, bass = song_chroma(audio)
     treble_scores = key_scores(treble, profile)
