@@ -389,7 +389,9 @@ def aligned_lyrics(
             return []
         from tunesmith.music.analyze.align import align_lyrics_in_mix
 
-        return [w.to_json() for w in align_lyrics_in_mix(mix_audio(services, clip), text)]
+        mix = mix_audio(services, clip)
+        vocal = separated_vocal(services, clip, mix)
+        return [w.to_json() for w in align_lyrics_in_mix(mix, text, vocal=vocal)]
 
     alignment: list[dict[str, Any]] = cached_json(services, clip.id, name, compute)
     services.store.charge(key.id, price)
@@ -410,16 +412,22 @@ def _vocal_track(services: Services, clip: Clip) -> AudioBuffer:
         return _audio(services, clip.id, stem)
     if clip.lyrics.strip() == INSTRUMENTAL:
         raise InvalidParameter(NO_VOCALS, field="clip_id")
+    vocals = separated_vocal(services, clip)
+    if _peak(vocals) < SILENCE_PEAK:
+        raise InvalidParameter(NO_VOCALS, field="clip_id")
+    return vocals
+
+
+def separated_vocal(services: Services, clip: Clip, mix: AudioBuffer | None = None) -> AudioBuffer:
+    """``separate_vocals`` of an upload's mix (``mix``, if already decoded), computed once and
+    cached in its bundle as ``vocals.flac`` (VOX and lyric alignment share it)."""
 
     def separate() -> bytes:
         from tunesmith.music.analyze.separate import separate_vocals
 
-        return encode_flac(separate_vocals(mix_audio(services, clip)).vocals)
+        return encode_flac(separate_vocals(mix if mix is not None else mix_audio(services, clip)).vocals)
 
-    vocals = decode_audio(cached_bytes(services, clip.id, "vocals.flac", separate), filename_hint="v.flac")
-    if _peak(vocals) < SILENCE_PEAK:
-        raise InvalidParameter(NO_VOCALS, field="clip_id")
-    return vocals
+    return decode_audio(cached_bytes(services, clip.id, "vocals.flac", separate), filename_hint="v.flac")
 
 
 def loudest_window(audio: AudioBuffer, length_s: float) -> tuple[float, float]:
