@@ -611,6 +611,261 @@ def _fit_lines_to_voice(
     return out
 
 
+# ----- lines onto the voice's phrases -----------------------------------------------------------
+
+PHRASE_GAP_S = 0.5
+"""Voiced runs closer than this (s) belong to one phrase (see :func:`_fit_lines_to_phrases`)."""
+
+LINE_PRIOR_PER_S = 0.3
+"""Cost per second a line's start or end moves away from where the recogniser put it ..."""
+
+LINE_PRIOR_CAP_S = 1.0
+"""... counted up to this many seconds (a recogniser that is wrong is often wrong by seconds)."""
+
+UNSUNG_VOICE_PER_S = 1.0
+"""Cost per second of voice in phrases no lyric line touches ..."""
+
+UNSUNG_VOICE_ALLOWANCE_S = 1.0
+"""... beyond this much between two lines (ad-libs, backing voices, what the separation leaks)."""
+
+LINE_EDGE_PER_S = 1.0
+"""Cost per second a line starts before the next voice (ends after the last voice) ..."""
+
+LINE_EDGE_TOLERANCE_S = 0.2
+"""... beyond this (unvoiced consonants)."""
+
+LINE_GAP_PER_S = 1.0
+"""Cost per second of each unvoiced gap inside a line ..."""
+
+LINE_GAP_ALLOWANCE_S = 1.0
+"""... beyond this (rests inside a line)."""
+
+LINE_PACE_COST = 1.0
+"""Cost per unit of ``|ln(line duration / expected duration)|`` ..."""
+
+LINE_PACE_SLACK = 0.7
+"""... beyond this (a line may take about half to twice its expected time); the expected duration
+is the line's syllables times the median seconds per syllable of the recogniser's lines."""
+
+
+@dataclass(frozen=True)
+class _Voice:
+    """Voiced runs (s) of :func:`_voice_presence`, grouped into phrases (runs closer than
+    :data:`PHRASE_GAP_S`)."""
+
+    onsets_s: FloatArray
+    offsets_s: FloatArray
+    phrase_onsets_s: FloatArray
+    phrase_offsets_s: FloatArray
+    phrase_voice_cum_s: FloatArray  # voiced seconds in phrases before phrase k (length phrases+1)
+
+    @staticmethod
+    def of(voiced: npt.NDArray[np.bool_], hop_s: float) -> _Voice:
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], voiced.astype(np.int8), [0]])))
+        onsets, offsets = edges[0::2] * hop_s, edges[1::2] * hop_s
+        starts_phrase = np.concatenate([[True], onsets[1:] - offsets[:-1] >= PHRASE_GAP_S])
+        phrase = np.cumsum(starts_phrase) - 1
+        n = int(phrase[-1]) + 1 if phrase.size else 0
+        voice = np.bincount(phrase, weights=offsets - onsets, minlength=n) if n else np.zeros(0)
+        return _Voice(
+            onsets.astype(np.float64),
+            offsets.astype(np.float64),
+            onsets[starts_phrase].astype(np.float64),
+            offsets[np.concatenate([starts_phrase[1:], [True]])].astype(np.float64) if n else np.zeros(0),
+            np.concatenate([[0.0], np.cumsum(voice)]),
+        )
+
+    def lead_s(self, t: FloatArray) -> FloatArray:
+        """Seconds from each time to the next voice (0 inside voice)."""
+        k = np.searchsorted(self.offsets_s, t, side="right")
+        k_safe = np.minimum(k, self.onsets_s.size - 1)
+        nxt = np.where(k < self.onsets_s.size, self.onsets_s[k_safe], np.inf)
+        out: FloatArray = np.maximum(0.0, nxt - t)
+        return out
+
+    def trail_s(self, t: FloatArray) -> FloatArray:
+        """Seconds from the last voice to each time (0 inside voice)."""
+        k = np.searchsorted(self.onsets_s, t, side="left") - 1
+        prev = np.where(k >= 0, self.offsets_s[np.maximum(k, 0)], -np.inf)
+        out: FloatArray = np.maximum(0.0, t - prev)
+        return out
+
+    def inner_gaps_s(self, t: FloatArray) -> FloatArray:
+        """``G[a, b]``: the summed excess over :data:`LINE_GAP_ALLOWANCE_S` of the gaps between
+        voiced runs lying wholly inside ``[t[a], t[b]]``."""
+        gaps = np.maximum(0.0, self.onsets_s[1:] - self.offsets_s[:-1] - LINE_GAP_ALLOWANCE_S)
+        cum = np.concatenate([[0.0], np.cumsum(gaps)])
+        first = np.searchsorted(self.onsets_s, t, side="left")  # first run starting at or after t
+        last = np.searchsorted(self.offsets_s, t, side="right") - 1  # last run ending by t
+        top = max(0, self.onsets_s.size - 1)
+        inner = cum[np.clip(last, 0, top)][None, :] - cum[np.minimum(first, top)][:, None]
+        out: FloatArray = np.where(last[None, :] > first[:, None], inner, 0.0)
+        return out
+
+    def unsung_s(self, t: FloatArray) -> FloatArray:
+        """``U[e, s]``: voiced seconds in the phrases after time ``t[e]`` and before ``t[s]`` that
+        touch neither (their voice lies more than :data:`PHRASE_GAP_S` from both)."""
+        after = np.searchsorted(self.phrase_onsets_s, t + PHRASE_GAP_S, side="right")
+        before = np.searchsorted(self.phrase_offsets_s, t - PHRASE_GAP_S, side="left")
+        cum = self.phrase_voice_cum_s
+        out: FloatArray = np.where(
+            before[None, :] > after[:, None],
+            cum[before][None, :] - cum[after][:, None],
+            0.0,
+        )
+        return out
+
+
+def _line_bounds(words: Sequence[WordAlignment]) -> list[tuple[int, int]]:
+    """``(first, stop)`` word indices of each lyric line (a line ends with a ``"\\n"`` word)."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i, word in enumerate(words):
+        if word.word.endswith("\n") or i + 1 == len(words):
+            out.append((start, i + 1))
+            start = i + 1
+    return out
+
+
+def _syllables(tokens: Sequence[_Token]) -> list[int]:
+    """Syllables of each token (vowels of its CMUdict / G2P pronunciation; 0 for no spoken word)."""
+    spoken = sorted({w for t in tokens for w in t.spoken})
+    vowels = {
+        w: sum(p[-1].isdigit() for p in phones)
+        for w, phones in zip(spoken, phonemes_for_words(spoken), strict=True)
+    }
+    return [sum(max(1, vowels[w]) for w in t.spoken) for t in tokens]
+
+
+def _unsung_cost(unsung_s: FloatArray) -> FloatArray:
+    out: FloatArray = UNSUNG_VOICE_PER_S * np.maximum(0.0, unsung_s - UNSUNG_VOICE_ALLOWANCE_S)
+    return out
+
+
+def _phrase_spans(
+    starts_s: FloatArray,
+    ends_s: FloatArray,
+    placed: npt.NDArray[np.bool_],
+    syllables: FloatArray,
+    voice: _Voice,
+) -> list[tuple[float, float]]:
+    """The least-cost ordered spans ``(start_s, end_s)`` of the lines (dynamic programming over the
+    candidate times: voiced-run edges and the recogniser's line edges). A line's cost: its move
+    from the recogniser's span (unplaced lines: none), its pace, starting or ending away from
+    voice, unvoiced gaps inside it; between lines, before the first and after the last: the voice
+    no line touches (see the constants above :class:`_Voice`)."""
+    times = np.unique(np.concatenate([voice.onsets_s, voice.offsets_s, starts_s[placed], ends_s[placed]]))
+    k = times.size
+    pace = (ends_s - starts_s)[placed] / syllables[placed]
+    s_per_syllable = float(np.median(pace)) if pace.size else 0.3
+    between = _unsung_cost(voice.unsung_s(times))  # [end index, next start index]
+    cum = voice.phrase_voice_cum_s
+    before_first = _unsung_cost(
+        cum[np.searchsorted(voice.phrase_offsets_s, times - PHRASE_GAP_S, side="left")]
+    )
+    after = np.searchsorted(voice.phrase_onsets_s, times + PHRASE_GAP_S, side="right")
+    after_last = _unsung_cost(cum[-1] - cum[np.minimum(after, cum.size - 1)])
+    edge = LINE_EDGE_PER_S * (
+        np.maximum(0.0, voice.lead_s(times) - LINE_EDGE_TOLERANCE_S)[:, None]
+        + np.maximum(0.0, voice.trail_s(times) - LINE_EDGE_TOLERANCE_S)[None, :]
+    )
+    shape = edge + LINE_GAP_PER_S * voice.inner_gaps_s(times)  # [start index, end index]
+    length = np.maximum(times[None, :] - times[:, None], 1e-3)
+    later = np.triu(np.ones((k, k), dtype=bool), 1)  # end after start
+    not_earlier = np.triu(np.ones((k, k), dtype=bool))  # next start at or after end
+    best = before_first
+    choices: list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]] = []
+    for i in range(starts_s.size):
+        cost = shape + LINE_PACE_COST * np.maximum(
+            0.0, np.abs(np.log(length / (syllables[i] * s_per_syllable))) - LINE_PACE_SLACK
+        )
+        if placed[i]:
+            cost = cost + LINE_PRIOR_PER_S * (
+                np.minimum(np.abs(times - starts_s[i]), LINE_PRIOR_CAP_S)[:, None]
+                + np.minimum(np.abs(times - ends_s[i]), LINE_PRIOR_CAP_S)[None, :]
+            )
+        total = np.where(later, best[:, None] + cost, np.inf)  # [start, end]
+        start_of = np.argmin(total, axis=0)
+        line_best = total[start_of, np.arange(k)]  # best cost of lines ≤ i ending at each time
+        if i + 1 < starts_s.size:
+            nxt = np.where(not_earlier, line_best[:, None] + between, np.inf)  # [end, next start]
+            end_of = np.argmin(nxt, axis=0)
+            best = nxt[end_of, np.arange(k)]
+        else:
+            end_of = np.arange(k)
+            best = line_best + after_last
+        choices.append((start_of, end_of))
+    spans: list[tuple[float, float]] = []
+    end = int(np.argmin(best))
+    for i in range(starts_s.size - 1, -1, -1):
+        start_of, _ = choices[i]
+        start = int(start_of[end])
+        spans.append((float(times[start]), float(times[end])))
+        if i:
+            end = int(choices[i - 1][1][start])
+    return spans[::-1]
+
+
+def _fit_lines_to_phrases(
+    words: Sequence[WordAlignment], syllables: Sequence[int], voiced: npt.NDArray[np.bool_], hop_s: float
+) -> list[WordAlignment]:
+    """``words`` with whole lyric lines moved onto the voice's phrases, in order (see
+    :func:`_phrase_spans`): a line's start or end moves when it differs by at least
+    :data:`MIN_VOICE_SHIFT_S` from the recogniser's, its words keeping their places in it
+    (stretched linearly); the words of a line the recogniser did not place, or squeezed into less
+    than a quarter of its new span, are laid out by syllables. ``syllables`` per word; ``voiced``
+    per frame of ``hop_s`` seconds (:func:`_voice_presence`)."""
+    voice = _Voice.of(voiced, hop_s)
+    bounds = _line_bounds(words)
+    if voice.onsets_s.size == 0 or not bounds:
+        return list(words)
+    starts = np.array([words[a].start_s for a, _ in bounds])
+    ends = np.array([words[b - 1].end_s for _, b in bounds])
+    placed = np.array([any(w.success for w in words[a:b]) for a, b in bounds]) & (ends > starts)
+    per_line = np.array([max(1, sum(syllables[a:b])) for a, b in bounds], dtype=np.float64)
+    out = list(words)
+    spans = _phrase_spans(starts, ends, placed, per_line, voice)
+    for (a, b), (new_start, new_end), old_start, old_end, ok in zip(
+        bounds, spans, starts, ends, placed, strict=True
+    ):
+        if not ok or old_end - old_start < 0.25 * (new_end - new_start):
+            weights = np.array([max(1, s) for s in syllables[a:b]], dtype=np.float64)
+            edges = (
+                new_start
+                + (new_end - new_start) * np.concatenate([[0.0], np.cumsum(weights)]) / weights.sum()
+            )
+            for k in range(a, b):
+                w = words[k]
+                out[k] = WordAlignment(
+                    w.word, float(edges[k - a]), float(edges[k - a + 1]), w.p_align, w.success
+                )
+            continue
+        lo = new_start if abs(new_start - old_start) >= MIN_VOICE_SHIFT_S else old_start
+        hi = new_end if abs(new_end - old_end) >= MIN_VOICE_SHIFT_S else old_end
+        if (lo, hi) == (old_start, old_end) or hi <= lo:
+            continue
+        for k in range(a, b):
+            w = words[k]
+            start_s = float(np.interp(w.start_s, [old_start, old_end], [lo, hi]))
+            end_s = max(start_s, float(np.interp(w.end_s, [old_start, old_end], [lo, hi])))
+            out[k] = WordAlignment(w.word, start_s, end_s, w.p_align, w.success)
+    return out
+
+
+def _in_order(words: Sequence[WordAlignment], duration_s: float) -> list[WordAlignment]:
+    """``words`` inside ``[0, duration_s]``, starts never decreasing, each word ending by the next
+    one's start."""
+    out: list[WordAlignment] = []
+    previous = 0.0
+    for i, w in enumerate(words):
+        start_s = min(duration_s, max(previous, w.start_s))
+        limit = duration_s if i + 1 == len(words) else max(start_s, min(duration_s, words[i + 1].start_s))
+        end_s = min(max(start_s, w.end_s), limit)
+        out.append(WordAlignment(w.word, start_s, end_s, w.p_align, w.success))
+        previous = start_s
+    return out
+
+
 def align_lyrics_in_mix(
     mix: AudioBuffer, lyrics: str, *, vocal: AudioBuffer | None = None
 ) -> list[WordAlignment]:
@@ -631,8 +886,12 @@ def align_lyrics_in_mix(
     accompaniment matches the next line's words as well as anything, so the line's first words
     land there, or its last words stretch into the bars after it. Words cannot start where no voice
     sings, so the voted lines are then fitted to where the separated vocal holds the voice
-    (:func:`_voice_presence`, :func:`_fit_lines_to_voice`); it costs two STFTs, no recogniser
-    pass."""
+    (:func:`_voice_presence`): first whole lines, in order, onto the voice's phrases
+    (:func:`_fit_lines_to_phrases`, which also moves lines placed many seconds away, as all views
+    do in a chorus after a fill, and places lines the recogniser could not), then each line's
+    start and end onto the voice within :data:`VOICE_REACH_S` (:func:`_fit_lines_to_voice`);
+    words end inside the audio, in order, never overlapping. This costs two STFTs and a small
+    dynamic programme, no recogniser pass."""
     tokens = _tokens(_validate(lyrics))
     if not tokens:
         return []
@@ -645,7 +904,8 @@ def align_lyrics_in_mix(
     if not any(w.success for w in voted):  # nothing placed: no line to fit
         return voted
     voiced, hop_s = _voice_presence(vocal, mix)
-    return _fit_lines_to_voice(voted, voiced, hop_s)
+    phrased = _fit_lines_to_phrases(voted, _syllables(tokens), voiced, hop_s)
+    return _in_order(_fit_lines_to_voice(phrased, voiced, hop_s), mix.duration_s)
 
 
 def mean_start_error_s(alignment: Sequence[WordAlignment], truth: Sequence[tuple[str, float]]) -> float:
