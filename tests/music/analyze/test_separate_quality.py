@@ -11,6 +11,7 @@ previous HPSS + REPET-SIM mask.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from tunesmith.music.analyze.melody_mask import f0_candidates_hz, harmonic_comb, pitch_salience, track_f0
@@ -106,10 +107,9 @@ def test_tracker_follows_a_sung_line_over_a_drone() -> None:
     assert f0_candidates_hz()[0] == pytest.approx(mm.F0_RANGE_HZ[0])
 
 
-def test_register_is_not_taken_an_octave_high(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A voice at 150 Hz whose fundamental is masked (the low fade, a bass under it): the first
-    pass follows its second harmonic (300 Hz), and the odd harmonics between that comb's teeth
-    bring the register back down an octave (without the check the line is tracked at 300 Hz)."""
+def _odd_harmonics_spectrum(f0_hz: float) -> npt.NDArray[np.float32]:
+    """A voice at ``f0_hz`` without its fundamental (harmonics 2-29, the odd ones a little
+    weaker), 400 frames on the melody mask's grid."""
     from tunesmith.music.analyze import melody_mask as mm
 
     bins, frames = mm.N_FFT // 2 + 1, 400
@@ -117,14 +117,50 @@ def test_register_is_not_taken_an_octave_high(monkeypatch: pytest.MonkeyPatch) -
     spec = np.zeros((bins, frames), np.float32)
     for h in range(2, 30):
         amp = (1.0 if h % 2 == 0 else 0.8) / h**0.5
-        spec += (amp * np.exp(-0.5 * ((hz - h * 150.0) / 3.0) ** 2))[:, None].astype(np.float32)
+        spec += (amp * np.exp(-0.5 * ((hz - h * f0_hz) / 3.0) ** 2))[:, None].astype(np.float32)
     spec *= (1 + 0.1 * np.random.default_rng(0).random((1, frames))).astype(np.float32)
+    return spec
+
+
+def test_register_is_not_taken_an_octave_high(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A voice at 150 Hz whose fundamental is masked (the low fade, a bass under it): the first
+    pass follows its second harmonic (300 Hz), and the odd harmonics between that comb's teeth
+    bring the register back down an octave (without the check the line is tracked at 300 Hz).
+    The check never takes the register below the f0 range: the same sound an octave lower
+    (tracked at 180 Hz, odd harmonics of 90 Hz between) stays at 180 Hz rather than being searched
+    around 90 Hz, where only a sliver of the range is left (a rock song's power chords, root and
+    fifth, had made the check take a 146 Hz voice for 73 Hz: 0 % of its frames tracked)."""
+    from tunesmith.music.analyze import melody_mask as mm
+
+    spec = _odd_harmonics_spectrum(150.0)
     salience = pitch_salience(spec)
     f0 = track_f0(salience, evidence=spec)
     assert float(np.median(f0[f0 > 0])) == pytest.approx(150.0, rel=0.02)
+    low = _odd_harmonics_spectrum(90.0)
+    f0 = track_f0(pitch_salience(low), evidence=low)
+    assert float(np.median(f0[f0 > 0])) == pytest.approx(180.0, rel=0.02)
+    assert mm.F0_RANGE_HZ[0] > 90.0
     monkeypatch.setattr(mm, "OCTAVE_CHECK_SHARE", 1e9)
     f0 = track_f0(salience, evidence=spec)
     assert float(np.median(f0[f0 > 0])) == pytest.approx(300.0, rel=0.02)
+
+
+def test_register_is_the_densest_window_not_the_median() -> None:
+    """A first pass that spends its frames on three lines: a bass line at 110 Hz (130 frames),
+    a keyboard at 190 Hz (110 frames) and the voice at 330 Hz (160 frames). The median of all
+    its f0 is 190 Hz, whose register (119-304 Hz) misses the voice; the window holding the most
+    weight holds 190 and 330 Hz, and the weighted median of its frames is the voice's f0."""
+    from tunesmith.music.analyze import melody_mask as mm
+
+    f0 = np.concatenate([np.full(130, 110.0), np.full(110, 190.0), np.full(160, 330.0), np.zeros(50)])
+    weights = np.ones_like(f0)
+    assert float(np.median(f0[f0 > 0])) == pytest.approx(190.0)
+    inside = mm._register_frames(f0, weights)
+    assert not np.any(inside[f0 == 0]) and not np.any(inside[f0 == 110.0])
+    assert np.all(inside[f0 == 330.0])
+    assert mm._weighted_median(f0[inside], weights[inside]) == pytest.approx(330.0)
+    weights[f0 == 110.0] = 3.0  # a much louder bass line takes the window
+    assert np.all(mm._register_frames(f0, weights)[f0 == 110.0])
 
 
 def test_non_stationary_removes_held_notes_and_keeps_a_moving_line() -> None:
