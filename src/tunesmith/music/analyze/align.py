@@ -429,11 +429,15 @@ def align_lyrics(vocal: AudioBuffer, lyrics: str) -> list[WordAlignment]:
     tokens = _tokens(_validate(lyrics))
     if not tokens:
         return []
+    return _align_tokens(vocal, tokens, _Decoders())
+
+
+def _align_tokens(vocal: AudioBuffer, tokens: Sequence[_Token], decoders: _Decoders) -> list[WordAlignment]:
+    """:func:`align_lyrics` of ``tokens`` (at least one) with ``decoders``."""
     if vocal.frames < vocal.sample_rate_hz // 2 or float(np.max(np.abs(vocal.samples))) < 1e-4:
         return _unaligned(tokens)
     signals, share_open = _front_ends(vocal)
     runs: list[list[tuple[str, int, int, float]]] = []
-    decoders = _Decoders()
     with _decoder_lock:  # bounds memory and CPU when many requests align at once
         keys, owners, extra = _dictionary(decoders, tokens)
         if not keys:
@@ -866,6 +870,39 @@ def _in_order(words: Sequence[WordAlignment], duration_s: float) -> list[WordAli
     return out
 
 
+LINE_WINDOW_PAD_S = 0.3
+"""Each fitted lyric line is aligned again in its span widened by this much on both sides (s)."""
+
+
+def _realign_lines(
+    view: AudioBuffer, tokens: Sequence[_Token], words: Sequence[WordAlignment]
+) -> list[WordAlignment]:
+    """``words`` with each lyric line's words placed again by the recogniser in ``view`` cut to
+    the line's span (± :data:`LINE_WINDOW_PAD_S`): once the line is where the voice sings it,
+    the words inside it are no longer pulled by the neighbouring lines' mistakes. A line the
+    recogniser cannot place there keeps its words; ``p_align`` and ``success`` stay those of
+    ``words``. One set of decoders serves every line (about one more recogniser pass)."""
+    out = list(words)
+    decoders = _Decoders()
+    rate_hz = view.sample_rate_hz
+    for a, b in _line_bounds(words):
+        first_s = max(0.0, words[a].start_s - LINE_WINDOW_PAD_S)
+        last_s = min(view.duration_s, words[b - 1].end_s + LINE_WINDOW_PAD_S)
+        if last_s - first_s < 0.5:
+            continue
+        clip = AudioBuffer.from_array(
+            view.samples[:, round(first_s * rate_hz) : round(last_s * rate_hz)], rate_hz
+        )
+        placed = _align_tokens(clip, tokens[a:b], decoders)
+        if not any(w.success for w in placed):
+            continue
+        for k, w in enumerate(placed, start=a):
+            out[k] = WordAlignment(
+                words[k].word, first_s + w.start_s, first_s + w.end_s, words[k].p_align, words[k].success
+            )
+    return out
+
+
 def align_lyrics_in_mix(
     mix: AudioBuffer, lyrics: str, *, vocal: AudioBuffer | None = None
 ) -> list[WordAlignment]:
@@ -899,13 +936,15 @@ def align_lyrics_in_mix(
         from tunesmith.music.analyze.separate import separate_vocals
 
         vocal = separate_vocals(mix).vocals
-    views = [align_lyrics(vocal, lyrics), align_lyrics(_blend(vocal, mix), lyrics), align_lyrics(mix, lyrics)]
+    blend = _blend(vocal, mix)
+    views = [align_lyrics(vocal, lyrics), align_lyrics(blend, lyrics), align_lyrics(mix, lyrics)]
     voted = _vote(views)
     if not any(w.success for w in voted):  # nothing placed: no line to fit
         return voted
     voiced, hop_s = _voice_presence(vocal, mix)
     phrased = _fit_lines_to_phrases(voted, _syllables(tokens), voiced, hop_s)
-    return _in_order(_fit_lines_to_voice(phrased, voiced, hop_s), mix.duration_s)
+    fitted = _in_order(_fit_lines_to_voice(phrased, voiced, hop_s), mix.duration_s)
+    return _in_order(_realign_lines(blend, tokens, fitted), mix.duration_s)
 
 
 def mean_start_error_s(alignment: Sequence[WordAlignment], truth: Sequence[tuple[str, float]]) -> float:
