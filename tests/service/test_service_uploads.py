@@ -136,7 +136,8 @@ def test_own_file_url_and_async_upload_with_webhook(
     assert poll["data"][0]["state"] == "succeeded"
 
 
-def test_upload_measures_tempo_and_key(client: httpx.Client, auth: dict[str, str]) -> None:
+def beat_wav() -> bytes:
+    """8 s of an A minor triad struck every 0.5 s (120 BPM) with a click, at 22.05 kHz mono."""
     import numpy as np
 
     from tunesmith.music.audio import AudioBuffer, encode_wav
@@ -147,10 +148,66 @@ def test_upload_measures_tempo_and_key(client: httpx.Client, auth: dict[str, str
     envelope = np.exp(-8.0 * (t % 0.5))  # a hit every 0.5 s: 120 BPM
     clicks = np.where((t % 0.5) < 0.01, 1.0, 0.0)
     signal = (0.2 * chord * envelope + 0.3 * clicks).astype(np.float32)
-    wav = encode_wav(AudioBuffer.from_array(signal[None, :], rate))
-    clip_id = client.post("/api/v1/sonic/upload", headers=auth, files={"file": ("beat.wav", wav)}).json()[
-        "clip_id"
-    ]
+    return encode_wav(AudioBuffer.from_array(signal[None, :], rate))
+
+
+class Deferred:
+    """Stands in for the background analyser: keeps the jobs until the test runs them."""
+
+    def __init__(self) -> None:
+        self.jobs: list[Any] = []
+
+    def submit(self, fn: Any) -> None:
+        self.jobs.append(fn)
+
+
+def test_upload_answers_before_analysis_and_measures_once_when_needed(
+    client: httpx.Client, auth: dict[str, str], monkeypatch: Any
+) -> None:
+    from tunesmith.jobs import analysis, uploads
+
+    uploads._analyser.submit(lambda: None).result()  # earlier tests' measurements are done
+    deferred = Deferred()
+    monkeypatch.setattr(uploads, "_analyser", deferred)
+    before = analysis.COMPUTATIONS[uploads.FACTS]
+    clip_id = client.post(
+        "/api/v1/sonic/upload", headers=auth, files={"file": ("beat.wav", beat_wav())}
+    ).json()["clip_id"]
+    # answered without measuring; the measurement was handed to the background
+    assert len(deferred.jobs) == 1 and analysis.COMPUTATIONS[uploads.FACTS] == before
     meta = client.get(f"/api/v1/clips/{clip_id}", headers=auth).json()["data"]["metadata"]
+    assert meta["tempo_bpm"] is None and meta["key"] is None
+    # the first operation that needs the tempo measures it (tempo and key together, once)
+    bpm = client.post("/api/v1/sonic/bpm", json={"clip_id": clip_id}, headers=auth).json()["data"]
+    assert abs(bpm["avg_bpm"] - 120.0) / 120.0 < 0.02
+    assert bpm["min_bpm"] <= bpm["avg_bpm"] <= bpm["max_bpm"]
+    assert analysis.COMPUTATIONS[uploads.FACTS] == before + 1
+    meta = client.get(f"/api/v1/clips/{clip_id}", headers=auth).json()["data"]["metadata"]
+    assert meta["tempo_bpm"] == bpm["avg_bpm"] and meta["key"] in {"A minor", "C major"}
+    # the background job, run late, finds it measured
+    deferred.jobs[0]()
+    assert analysis.COMPUTATIONS[uploads.FACTS] == before + 1
+    assert client.post("/api/v1/sonic/bpm", json={"clip_id": clip_id}, headers=auth).json()["data"] == bpm
+
+
+def test_upload_is_measured_in_the_background(client: httpx.Client, auth: dict[str, str]) -> None:
+    import time
+
+    from tunesmith.jobs import analysis, uploads
+
+    uploads._analyser.submit(lambda: None).result()  # earlier tests' measurements are done
+    before = analysis.COMPUTATIONS[uploads.FACTS]
+    clip_id = client.post(
+        "/api/v1/sonic/upload", headers=auth, files={"file": ("beat.wav", beat_wav())}
+    ).json()["clip_id"]
+    deadline = time.monotonic() + 120.0  # the first measurement in a process compiles numba code
+    while True:
+        meta = client.get(f"/api/v1/clips/{clip_id}", headers=auth).json()["data"]["metadata"]
+        if meta["tempo_bpm"] is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert abs(meta["tempo_bpm"] - 120.0) / 120.0 < 0.02
     assert meta["key"] in {"A minor", "C major"}
+    assert analysis.COMPUTATIONS[uploads.FACTS] == before + 1
+    bpm = client.post("/api/v1/sonic/bpm", json={"clip_id": clip_id}, headers=auth).json()["data"]
+    assert bpm["avg_bpm"] == meta["tempo_bpm"] and analysis.COMPUTATIONS[uploads.FACTS] == before + 1

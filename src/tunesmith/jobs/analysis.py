@@ -164,6 +164,13 @@ def mix_audio(services: Services, clip: Clip) -> AudioBuffer:
     return _audio(services, clip.id, bundle.MIX_WAV)
 
 
+def _measured(services: Services, clip: Clip) -> Clip:
+    """``clip`` with its tempo and key known (an upload is measured once, when first needed)."""
+    from tunesmith.jobs.uploads import with_facts
+
+    return with_facts(services, clip)
+
+
 def _url(services: Services, clip_id: str, wire_name: str) -> str:
     settings = services.settings
     ttl = settings.files.signed_url_ttl_s
@@ -207,6 +214,12 @@ def bpm(services: Services, key: ApiKey, clip_id: str) -> dict[str, float]:
         score = clip_score(services, clip)
         if score is not None:
             return score_bpm(score)
+        if clip.origin == "upload":  # measured once with its key (uploads.upload_facts)
+            from tunesmith.jobs.uploads import upload_facts
+
+            measured: dict[str, float] | None = upload_facts(services, clip)["bpm"]
+            if measured is not None:
+                return measured
         from tunesmith.music.analyze.tempo import estimate_tempo
 
         est = estimate_tempo(mix_audio(services, clip))
@@ -323,7 +336,8 @@ def midi(services: Services, key: ApiKey, clip_id: str) -> dict[str, Any]:
         from tunesmith.music.analyze.transcribe import notes_to_midi, transcribe_notes
 
         notes = transcribe_notes(mix_audio(services, clip))
-        services.blobs.put(midi_key, notes_to_midi(notes, tempo_bpm=clip.tempo_bpm or 120.0))
+        tempo_bpm = _measured(services, clip).tempo_bpm or 120.0
+        services.blobs.put(midi_key, notes_to_midi(notes, tempo_bpm=tempo_bpm))
         events = [
             {
                 "pitch": n.pitch,
@@ -505,6 +519,7 @@ def vox(
             return vox(services, key, clip_id, start_s, end_s)
         excerpt = vocals.slice_s(start, end).to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
         vox_id = new_id()
+        measured = _measured(services, clip)
         files = {bundle.MIX_WAV: encode_wav(excerpt), bundle.MIX_MP3: encode_mp3(excerpt)}
         for fname, content in files.items():
             services.blobs.put(blob_key(vox_id, fname), content)
@@ -532,8 +547,8 @@ def vox(
             clip=new,
             duration_s=excerpt.duration_s,
             files=sorted(files),
-            tempo_bpm=clip.tempo_bpm,
-            key=clip.key,
+            tempo_bpm=measured.tempo_bpm,
+            key=measured.key,
             time_signature=clip.time_signature,
             upload=None,
             charge=price,
@@ -693,6 +708,7 @@ def stem_clip(services: Services, task: Task, clip: Clip, progress: Progress) ->
     source = services.store.get_clip(clip.source_clip_id or "")
     if source is None:
         raise RuntimeError("stem source clip vanished")
+    source = _measured(services, source)
     mode = "basic" if task.task_type == "stems_basic" else "full"
     stem = str(clip.extra.get("stem"))
     progress("separate", 0, 2)

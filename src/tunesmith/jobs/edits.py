@@ -38,8 +38,8 @@ from tunesmith.errors import Forbidden, InsufficientCredits, InvalidParameter, P
 from tunesmith.jobs.context import Services
 from tunesmith.jobs.service import LYRICS_FORMAT, CreateRequest, check_queue, lyrics_format_ok
 from tunesmith.music.analyze.estimate import estimate_score
-from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, AudioBuffer, decode_audio, encode_mp3, encode_wav
-from tunesmith.music.bundle import MIX_MP3, MIX_WAV, SCORE, stem_file
+from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, AudioBuffer, decode_audio
+from tunesmith.music.bundle import MIX_WAV, SCORE, stem_file
 from tunesmith.music.edit import (
     add_instrumental,
     add_vocals,
@@ -399,12 +399,10 @@ def store_upload(
 ) -> Clip:
     """Store decoded upload audio as a succeeded ``upload`` clip of ``key`` (original bytes, mix
     WAV and MP3), charged within the calling task's price (not separately)."""
-    mix = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
+    from tunesmith.jobs.uploads import store_upload_files
+
     clip_id = new_id()
-    ext = posixpath.splitext(name)[1].lower()[:8] or ".bin"
-    files = {f"original{ext}": data, MIX_WAV: encode_wav(mix), MIX_MP3: encode_mp3(mix)}
-    for fname, content_bytes in files.items():
-        services.blobs.put(f"clips/{clip_id}/{fname}", content_bytes)
+    files = store_upload_files(services, clip_id, data=data, name=name, audio=audio)
     uploaded = NewClip(
         id=clip_id,
         idx=0,
@@ -425,9 +423,9 @@ def store_upload(
     source, _ = services.store.create_finished_clip(
         key_id=key.id,
         clip=uploaded,
-        duration_s=mix.duration_s,
-        files=sorted(files),
-        tempo_bpm=None,
+        duration_s=audio.duration_s,
+        files=files,
+        tempo_bpm=None,  # measured when first needed (uploads.with_facts)
         key=None,
         time_signature=None,
         charge=0,

@@ -1216,8 +1216,13 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
     from tunesmith.billing.ledger import INSUFFICIENT
     from tunesmith.errors import InsufficientCredits, PayloadTooLarge
     from tunesmith.jobs.runner import after_finish
-    from tunesmith.jobs.uploads import _analysis, _fetch, decode_upload, too_large_message
-    from tunesmith.music.audio import DEFAULT_SAMPLE_RATE_HZ, encode_mp3, encode_wav
+    from tunesmith.jobs.uploads import (
+        _fetch,
+        analyse_later,
+        decode_upload,
+        store_upload_files,
+        too_large_message,
+    )
 
     cfg = services.settings.uploads
     price = services.settings.billing.price("producer_upload")
@@ -1234,13 +1239,8 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
     audio = decode_upload(
         data, name, max_duration_s=cfg.max_duration_s, min_duration_s=cfg.min_duration_s, field=where
     )
-    tempo, musical_key = _analysis(audio)
-    mix = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
     clip_id = new_id()
-    ext = posixpath.splitext(name)[1].lower()[:8] or ".bin"
-    files = {f"original{ext}": data, bundle.MIX_WAV: encode_wav(mix), bundle.MIX_MP3: encode_mp3(mix)}
-    for fname, content in files.items():
-        services.blobs.put(f"clips/{clip_id}/{fname}", content)
+    files = store_upload_files(services, clip_id, data=data, name=name, audio=audio)
     new = NewClip(
         id=clip_id, idx=0, title=req.title if req.title is not None else posixpath.splitext(name)[0], tags="",
         negative_tags=None, lyrics="", gpt_description_prompt=None, mv=None, style_weight=None,
@@ -1257,8 +1257,8 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
     }
     try:
         _, task = services.store.create_finished_clip(
-            key_id=key.id, clip=new, duration_s=audio.duration_s, files=sorted(files), tempo_bpm=tempo,
-            key=musical_key, time_signature=None, charge=price, task=task_info,
+            key_id=key.id, clip=new, duration_s=audio.duration_s, files=files, tempo_bpm=None,
+            key=None, time_signature=None, charge=price, task=task_info,
             upload={"source_url": req.url, "filename": name, "size_bytes": len(data),
                     "sha256": hashlib.sha256(data).hexdigest()},
         )  # fmt: skip
@@ -1267,6 +1267,7 @@ def producer_upload(services: Services, key: ApiKey, req: Any) -> Task:
             services.blobs.delete(f"clips/{clip_id}/{fname}")
         raise
     assert task is not None
+    analyse_later(services, clip_id)  # tempo and key, after the answer
     after_finish(services, task)
     return task
 
@@ -1331,6 +1332,9 @@ def download_clip(services: Services, task: Task, clip: Clip, progress: Progress
     source = services.store.get_clip(str(task.request["source_clip_id"]))
     if source is None:
         raise InvalidParameter("clip not found.", field="clip_id")
+    from tunesmith.jobs.uploads import with_facts
+
+    source = with_facts(services, source)  # an upload's tempo and key, measured once
     progress("download", 0, 1)
     files = {
         name: services.blobs.get(f"clips/{source.id}/{name}") for name in (bundle.MIX_WAV, bundle.MIX_MP3)

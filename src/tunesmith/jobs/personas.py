@@ -276,7 +276,10 @@ def create_persona(services: Services, key: ApiKey, req: PersonaRequest) -> str:
     else:
         vocals = _vocal_track(services, clip)  # raises "The clip has no vocals."
         voice = voice_from_audio(_excerpt(vocals, start, end))
-        tempo, key_name = clip.tempo_bpm, clip.key
+        from tunesmith.jobs.uploads import with_facts
+
+        measured = with_facts(services, clip)  # an upload's tempo and key, measured once
+        tempo, key_name = measured.tempo_bpm, measured.key
     if voice is None:
         raise InvalidParameter(NO_VOCALS, field="clip_id")
     if vocals is not None:

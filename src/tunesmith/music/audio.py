@@ -126,11 +126,16 @@ def encode_flac(audio: AudioBuffer, *, subtype: str = "PCM_24") -> bytes:
     return _encode(audio, "FLAC", subtype)
 
 
-def encode_mp3(audio: AudioBuffer, *, bitrate_kbps: int = 192) -> bytes:
-    """MP3 bytes at a constant ``bitrate_kbps`` (LAME through ffmpeg; libsndfile as fallback)."""
+def encode_mp3(audio: AudioBuffer, *, bitrate_kbps: int = 192, wav: bytes | None = None) -> bytes:
+    """MP3 bytes at a constant ``bitrate_kbps`` (LAME through ffmpeg; libsndfile as fallback).
+
+    ``wav``: ``encode_wav(audio)`` when the caller already has it (an upload stores both), so the
+    audio is not encoded to WAV a second time to feed ffmpeg.
+    """
     ffmpeg = shutil.which("ffmpeg")
-    wav = encode_wav(audio)
     if ffmpeg:
+        if wav is None:
+            wav = encode_wav(audio)
         # A seekable output file (not a pipe) lets ffmpeg write the Xing/LAME tag with the encoder
         # delay and padding, so decoders (libsndfile, ffmpeg) return exactly the original frames.
         with tempfile.TemporaryDirectory(prefix="tunesmith-mp3-") as folder:

@@ -719,6 +719,17 @@ class Store:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    def set_clip_facts(self, clip_id: str, *, tempo_bpm: float | None, key: str | None) -> bool:
+        """Record the measured tempo (BPM) and key of an estimated clip (an upload, analysed after
+        it was stored) where they are still unknown; False when the clip is unknown or had them."""
+        with self.session() as s:
+            result = s.execute(
+                update(ClipRow)
+                .where(ClipRow.id == clip_id, ClipRow.estimated.is_(True), ClipRow.tempo_bpm.is_(None))
+                .values(tempo_bpm=tempo_bpm, key=key)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def drop_clip(self, clip_id: str) -> bool:
         """Remove a clip that is still open from its task (a silent stem, API.md §3.1 and §4.11);
         False when it is terminal or unknown."""

@@ -569,10 +569,18 @@ async function uploadFile(file) {
   say(`Uploading and analysing ${file.name}…`);
   try {
     const answer = await state.api.upload(file);
-    const clip = (await state.api.clip(answer.clip_id)).data;
+    let clip = (await state.api.clip(answer.clip_id)).data;
     const card = new ClipCard();
     card.root.classList.add("upload");
     $("#uploads").prepend(card.root);
+    card.update(clip);
+    // the server measures tempo and key just after it answers (API.md §4.3): wait for them
+    const measured = (c) => (c.metadata || {}).tempo_bpm != null || (c.metadata || {}).key != null;
+    for (let tries = 0; tries < 120 && !measured(clip); tries += 1) {
+      say(`${file.name} uploaded; measuring its tempo and key…`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      clip = (await state.api.clip(answer.clip_id)).data;
+    }
     card.update(clip);
     const meta = clip.metadata || {};
     const facts = [meta.tempo_bpm ? `${Math.round(meta.tempo_bpm)} BPM` : null, meta.key].filter(Boolean).join(", ");
