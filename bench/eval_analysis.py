@@ -5,6 +5,7 @@ One command, prints a table:
     .venv/bin/python bench/eval_analysis.py --quick     # a few minutes on 2 cores
     .venv/bin/python bench/eval_analysis.py             # the fuller corpus
     .venv/bin/python bench/eval_analysis.py --json out.json   # also write every per-item number
+    .venv/bin/python bench/eval_analysis.py --songs     # only our sung songs (SDR, alignment)
 
 The corpus is generated, never stored (see :mod:`tunesmith.music.analyze.evalset`):
 
@@ -16,7 +17,12 @@ The corpus is generated, never stored (see :mod:`tunesmith.music.analyze.evalset
 - **MIDI files that ship inside installed packages** (music21's test files), rendered the same way,
   for note F1 only.
 - **Our own songs** (:data:`~tunesmith.music.analyze.evalset.SUNG_CASES`): composed, sung and
-  rendered by the engine, so the true vocal stem and the word timeline are known.
+  rendered by the engine, so the true vocal stem and the word timeline are known; 15 s, one verse.
+- **Our own longer songs** with a verse and a chorus, some with a second verse and chorus (30–55
+  s; the chorus has backing harmonies and often follows an instrumental fill), their lyrics
+  uploaded with section tags: reported separately, from
+  :data:`~tunesmith.music.analyze.evalset.CHORUS_REPORTED_CASES` (``--chorus-set tuning`` runs the
+  set the aligner was tuned on instead, :data:`~tunesmith.music.analyze.evalset.CHORUS_TUNING_CASES`).
 
 Metrics (mir_eval where it has one):
 
@@ -220,39 +226,56 @@ def eval_songs(
     sdr, align = Section(), Section()
     for tags, seed, lyrics in cases:
         song = evalset.sung_mix(tags, seed, lyrics, duration_s=duration_s)
-        true_vocal = song.stems["vocals"]
-        accompaniment = AudioBuffer.from_array(song.mix.samples - true_vocal.samples, song.mix.sample_rate_hz)
-        split = timed(lambda m=song.mix: separate_vocals(m), sdr)  # type: ignore[misc]
-        sdr.audio_s += song.mix.duration_s
-        row: dict[str, Any] = {
-            "item": song.name,
-            "sdr_db": round(sdr_db(true_vocal, split.vocals), 2),
-            "sdr_accompaniment_db": round(sdr_db(accompaniment, split.accompaniment), 2),
-        }
-        if bss:
-            row["bss_sdr_db"] = round(bss_sdr_db(true_vocal, split.vocals, accompaniment), 2)
-        sdr.rows.append(row)
-        upload = decode_audio(encode_wav(song.master), filename_hint="upload.wav")
-        truth = [(word, start_s) for word, start_s, _ in song.words]
-        in_mix = timed(lambda u=upload, s=song: align_lyrics_in_mix(u, s.lyrics), align)  # type: ignore[misc]
-        align.audio_s += upload.duration_s
-        isolated = align_lyrics(true_vocal, song.lyrics)
-        arow = {
-            "item": song.name,
-            "words": len(truth),
-            "mae_mix_s": round(mean_start_error_s(in_mix, truth), 3),
-            "mae_vocal_s": round(mean_start_error_s(isolated, truth), 3),
-            "success_share": round(float(np.mean([w.success for w in in_mix])), 3),
-        }
-        align.rows.append(arow)
-        if verbose:
-            print(
-                f"  {song.name:20s} vocal SDR {row['sdr_db']:6.2f} dB"
-                + (f" (BSS {row['bss_sdr_db']:6.2f})" if bss else "")
-                + f"  align MAE mix {arow['mae_mix_s']:.3f} s, vocal {arow['mae_vocal_s']:.3f} s",
-                flush=True,
-            )
+        eval_song(song, sdr, align, verbose, bss)
     return sdr, align
+
+
+def eval_chorus_songs(
+    cases: Sequence[evalset.SongCaseWithSections], verbose: bool, bss: bool
+) -> tuple[Section, Section]:
+    """:func:`eval_song` on the longer songs with a verse and a chorus (lyrics with section tags)."""
+    sdr, align = Section(), Section()
+    for case in cases:
+        eval_song(evalset.chorus_song(case), sdr, align, verbose, bss)
+    return sdr, align
+
+
+def eval_song(song: evalset.SungMix, sdr: Section, align: Section, verbose: bool, bss: bool) -> None:
+    """Vocal SDR of the separation of ``song``'s mix, and lyric alignment of its mastered mix
+    uploaded as WAV (and of its isolated vocal stem); one row each in ``sdr`` and ``align``."""
+    true_vocal = song.stems["vocals"]
+    accompaniment = AudioBuffer.from_array(song.mix.samples - true_vocal.samples, song.mix.sample_rate_hz)
+    split = timed(lambda m=song.mix: separate_vocals(m), sdr)  # type: ignore[misc]
+    sdr.audio_s += song.mix.duration_s
+    row: dict[str, Any] = {
+        "item": song.name,
+        "sdr_db": round(sdr_db(true_vocal, split.vocals), 2),
+        "sdr_accompaniment_db": round(sdr_db(accompaniment, split.accompaniment), 2),
+    }
+    if bss:
+        row["bss_sdr_db"] = round(bss_sdr_db(true_vocal, split.vocals, accompaniment), 2)
+    sdr.rows.append(row)
+    upload = decode_audio(encode_wav(song.master), filename_hint="upload.wav")
+    truth = [(word, start_s) for word, start_s, _ in song.words]
+    in_mix = timed(lambda u=upload, s=song: align_lyrics_in_mix(u, s.lyrics), align)  # type: ignore[misc]
+    align.audio_s += upload.duration_s
+    isolated = align_lyrics(true_vocal, song.lyrics)
+    arow = {
+        "item": song.name,
+        "duration_s": round(upload.duration_s, 1),
+        "words": len(truth),
+        "mae_mix_s": round(mean_start_error_s(in_mix, truth), 3),
+        "mae_vocal_s": round(mean_start_error_s(isolated, truth), 3),
+        "success_share": round(float(np.mean([w.success for w in in_mix])), 3),
+    }
+    align.rows.append(arow)
+    if verbose:
+        print(
+            f"  {song.name:40s} vocal SDR {row['sdr_db']:6.2f} dB"
+            + (f" (BSS {row['bss_sdr_db']:6.2f})" if bss else "")
+            + f"  align MAE mix {arow['mae_mix_s']:.3f} s, vocal {arow['mae_vocal_s']:.3f} s",
+            flush=True,
+        )
 
 
 # ----- the report -------------------------------------------------------------------------------
@@ -267,8 +290,8 @@ def _speed(section: Section) -> str:
     return f"{60 * section.seconds / section.audio_s:.2f} s/min" if section.audio_s else "-"
 
 
-def report(sections: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
-    """Table rows: (metric, value, items, acceptance / goal, speed)."""
+def listening_rows(sections: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Table rows of tempo, key and notes."""
     table: list[tuple[str, str, str, str, str]] = []
     tempo, key = sections["tempo"], sections["key"]
     n = len(tempo.rows)
@@ -295,19 +318,33 @@ def report(sections: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
             )
         )
         table.append((f"note F1 +offset: {label}", f"{_mean(section.rows, 'f1_offset'):.3f}", str(m), "", ""))
-    sdr, align = sections["sdr"], sections["align"]
+    return table
+
+
+def song_rows(sdr: Section, align: Section, label: str) -> list[tuple[str, str, str, str, str]]:
+    """Table rows of vocal separation and lyric alignment of one set of songs (``label`` prefixes
+    the metric names)."""
+    table: list[tuple[str, str, str, str, str]] = []
     k = len(sdr.rows)
     table.append(
-        ("vocal SDR (MDX, dB)", f"{_mean(sdr.rows, 'sdr_db'):.2f}", str(k), "≥4 / 5 dB", _speed(sdr))
+        (f"{label}vocal SDR (MDX, dB)", f"{_mean(sdr.rows, 'sdr_db'):.2f}", str(k), "≥4 / 5 dB", _speed(sdr))
     )
     if any("bss_sdr_db" in r for r in sdr.rows):
-        table.append(("vocal SDR (BSS-eval, dB)", f"{_mean(sdr.rows, 'bss_sdr_db'):.2f}", str(k), "", ""))
+        table.append(
+            (f"{label}vocal SDR (BSS-eval, dB)", f"{_mean(sdr.rows, 'bss_sdr_db'):.2f}", str(k), "", "")
+        )
     table.append(
-        ("accompaniment SDR (MDX, dB)", f"{_mean(sdr.rows, 'sdr_accompaniment_db'):.2f}", str(k), "", "")
+        (
+            f"{label}accompaniment SDR (MDX, dB)",
+            f"{_mean(sdr.rows, 'sdr_accompaniment_db'):.2f}",
+            str(k),
+            "",
+            "",
+        )
     )
     table.append(
         (
-            "align MAE, uploaded mix (s)",
+            f"{label}align MAE, uploaded mix (s)",
             f"{_mean(align.rows, 'mae_mix_s'):.3f}",
             str(k),
             "≤0.5 / 0.3 s",
@@ -315,11 +352,25 @@ def report(sections: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
         )
     )
     worst = max((float(r["mae_mix_s"]) for r in align.rows), default=float("nan"))
-    table.append(("align MAE, worst song (s)", f"{worst:.3f}", str(k), "", ""))
-    table.append(("align MAE, isolated vocal (s)", f"{_mean(align.rows, 'mae_vocal_s'):.3f}", str(k), "", ""))
+    table.append((f"{label}align MAE, worst song (s)", f"{worst:.3f}", str(k), "≤0.5 s" if label else "", ""))
     table.append(
-        ("align words placed (success)", f"{_mean(align.rows, 'success_share'):.3f}", str(k), "", "")
+        (f"{label}align MAE, isolated vocal (s)", f"{_mean(align.rows, 'mae_vocal_s'):.3f}", str(k), "", "")
     )
+    table.append(
+        (f"{label}align words placed (success)", f"{_mean(align.rows, 'success_share'):.3f}", str(k), "", "")
+    )
+    return table
+
+
+def report(sections: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Table rows: (metric, value, items, acceptance / goal, speed)."""
+    table: list[tuple[str, str, str, str, str]] = []
+    if "tempo" in sections:
+        table += listening_rows(sections)
+    if "sdr" in sections:
+        table += song_rows(sections["sdr"], sections["align"], "")
+    if "chorus_sdr" in sections:
+        table += song_rows(sections["chorus_sdr"], sections["chorus_align"], sections["chorus_label"])
     return table
 
 
@@ -335,27 +386,10 @@ def print_table(table: Sequence[tuple[str, str, str, str, str]]) -> None:
     print(line)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a small corpus (a few minutes on 2 cores)")
-    parser.add_argument("--seed", type=int, default=0, help="corpus seed (tempi, transpositions, programs)")
-    parser.add_argument(
-        "--tempo-range",
-        type=float,
-        nargs=2,
-        default=(70.0, 140.0),
-        metavar=("MIN_BPM", "MAX_BPM"),
-        help="quarter-note tempi of the chorales (default 70 140, as in research/audio-stack.md)",
-    )
-    parser.add_argument("--json", type=Path, default=None, help="also write every per-item number here")
-    parser.add_argument("--quiet", action="store_true", help="print only the table")
-    args = parser.parse_args(argv)
-    verbose = not args.quiet
-    n_tempo, n_notes, n_songs, max_s = (
-        (8, 3, 2, 20.0) if args.quick else (40, 12, len(evalset.SUNG_CASES), 30.0)
-    )
-    started = time.perf_counter()
-
+def eval_listening(
+    args: argparse.Namespace, verbose: bool, n_tempo: int, n_notes: int, max_s: float
+) -> dict[str, Any]:
+    """Tempo, key and notes on the music21 corpus and package MIDI files."""
     # Warm-up (numba JIT, the ONNX model, PocketSphinx) outside the timings.
     warm = evalset.drum_pattern(120.0, "backbeat", duration_s=4.0)
     estimate_tempo(warm), estimate_key(warm), transcribe_notes(warm)
@@ -373,9 +407,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_notes, seed=args.seed + 1, max_duration_s=max_s, tempo_range_bpm=tempo_range
     )
     notes = eval_notes(note_pieces, midi_files, verbose)
-    print(f"== our own sung songs: {n_songs} (vocal SDR, lyric alignment)", flush=True)
-    sdr, align = eval_songs(evalset.SUNG_CASES[:n_songs], 15.0, verbose, bss=True)
-    sections: dict[str, Any] = {"tempo": tempo, "key": key, "notes": notes, "sdr": sdr, "align": align}
+    return {"tempo": tempo, "key": key, "notes": notes}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="a small corpus (a few minutes on 2 cores)")
+    parser.add_argument("--seed", type=int, default=0, help="corpus seed (tempi, transpositions, programs)")
+    parser.add_argument(
+        "--tempo-range",
+        type=float,
+        nargs=2,
+        default=(70.0, 140.0),
+        metavar=("MIN_BPM", "MAX_BPM"),
+        help="quarter-note tempi of the chorales (default 70 140, as in research/audio-stack.md)",
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write every per-item number here")
+    parser.add_argument("--quiet", action="store_true", help="print only the table")
+    parser.add_argument(
+        "--songs", action="store_true", help="only our own sung songs (vocal SDR, lyric alignment)"
+    )
+    parser.add_argument(
+        "--chorus-set",
+        choices=("reported", "tuning", "none"),
+        default="reported",
+        help="the longer verse + chorus songs: the reported set (default), the set the aligner was"
+        " tuned on, or none",
+    )
+    args = parser.parse_args(argv)
+    verbose = not args.quiet
+    n_tempo, n_notes, n_songs, n_chorus, max_s = (
+        (8, 3, 2, 2, 20.0)
+        if args.quick
+        else (40, 12, len(evalset.SUNG_CASES), len(evalset.CHORUS_REPORTED_CASES), 30.0)
+    )
+    started = time.perf_counter()
+    sections: dict[str, Any] = {}
+    if not args.songs:
+        sections.update(eval_listening(args, verbose, n_tempo, n_notes, max_s))
+    print(f"== our own sung songs: {n_songs} of 15 s, one verse (vocal SDR, lyric alignment)", flush=True)
+    sections["sdr"], sections["align"] = eval_songs(evalset.SUNG_CASES[:n_songs], 15.0, verbose, bss=True)
+    if args.chorus_set != "none":
+        chorus = (
+            evalset.CHORUS_TUNING_CASES if args.chorus_set == "tuning" else evalset.CHORUS_REPORTED_CASES
+        )[:n_chorus]
+        print(
+            f"== our own sung songs: {len(chorus)} of 30–55 s with a verse and a chorus"
+            f" ({args.chorus_set} set; vocal SDR, lyric alignment)",
+            flush=True,
+        )
+        sections["chorus_sdr"], sections["chorus_align"] = eval_chorus_songs(chorus, verbose, bss=True)
+        sections["chorus_label"] = "chorus songs: "
     table = report(sections)
     print(
         f"\n== results ({'quick' if args.quick else 'full'}, seed {args.seed};"
@@ -385,11 +467,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json is not None:
         dump = {
             "table": table,
-            "tempo": tempo.rows,
-            "key": key.rows,
-            "notes": {k: v.rows for k, v in notes.items()},
-            "sdr": sdr.rows,
-            "align": align.rows,
+            **{k: v.rows for k, v in sections.items() if isinstance(v, Section)},
+            "notes": {k: v.rows for k, v in sections.get("notes", {}).items()},
         }
         args.json.write_text(json.dumps(dump, indent=1, default=str))
     return 0
