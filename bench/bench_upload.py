@@ -9,9 +9,15 @@ uploads are fetched from a plain HTTP server on loopback (private networks allow
 upload of the run is reported on its own: it is the first one a fresh server process sees and
 pays the one-time imports. Stage seconds come from timers wrapped around the functions the
 upload service calls (whichever of them exist), summed per request; ``other`` is the rest of
-the request (HTTP, auth, multipart parsing, hashing). After the upload the benchmark asks
-``sonic/bpm`` and polls the clip until its tempo is known, so the cost of analysis that the
-upload no longer does synchronously is shown too. Numbers are for the machine it runs on.
+the request (HTTP, auth, multipart parsing, hashing); stages that overlap (the MP3 is encoded
+while files are written) are each shown whole. ``cpu`` is the CPU seconds the request cost this
+process and its children (ffmpeg), client and file server included: an upper bound of what it
+takes on an idle machine, where wall-clock seconds on a shared one are not. After the upload
+the benchmark polls the clip until its tempo is known (``tempo known``, seconds after the
+answer) and then asks ``sonic/bpm``, so the analysis the upload no longer does synchronously is
+timed too. Numbers are for the machine it runs on.
+
+To time an older checkout, put its ``src`` first: ``PYTHONPATH=/path/to/old/src``.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import resource
 import sys
 import tempfile
 import threading
@@ -153,16 +160,26 @@ def one_upload(
     client: httpx.Client, api_url: str, name: str, data: bytes, *, by_url: str | None
 ) -> tuple[float, dict[str, float], str]:
     STAGES.clear()
+    cpu_started = _cpu_s()
     started = time.perf_counter()
     if by_url is None:
         response = client.post(api_url + "/api/v1/sonic/upload", files={"file": (name, data)})
     else:
         response = client.post(api_url + "/api/v1/sonic/upload", json={"url": by_url})
     total = time.perf_counter() - started
+    cpu = _cpu_s() - cpu_started
     assert response.status_code == 200, response.text
     with _stage_lock:
         stages = dict(STAGES)
+    stages["cpu"] = cpu
     return total, stages, response.json()["clip_id"]
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process (all threads: client, server, file server) and of its finished
+    children (ffmpeg). Per upload this bounds what the upload would take on an idle machine."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def tempo_known_after(client: httpx.Client, api_url: str, clip_id: str, *, limit_s: float = 60.0) -> float:
@@ -238,13 +255,14 @@ def main() -> None:
     shown = [s for s in stages if any(s in r[2] for r in rows)]
     print("seconds per upload (median of the repeats; load on this machine included)")
     header = f"{'case':>30} {'total':>7} " + " ".join(f"{s[:14]:>14}" for s in shown)
-    print(header + f" {'other':>7} {'tempo known':>11} {'bpm call':>8}")
+    print(header + f" {'other':>7} {'cpu':>6} {'tempo known':>11} {'bpm call':>8}")
     for label, total, stage_s, known_s, bpm_s in rows:
         # encode+store files contains encode wav/mp3 and blob put when they run inside it
-        top = sum(v for k, v in stage_s.items() if k not in _nested(stage_s))
+        top = sum(v for k, v in stage_s.items() if k not in _nested(stage_s) and k != "cpu")
         other = total - top
         cells = " ".join(f"{stage_s.get(s, 0.0):14.3f}" for s in shown)
-        print(f"{label:>30} {total:7.3f} {cells} {other:7.3f} {known_s:11.3f} {bpm_s:8.3f}")
+        cpu = stage_s["cpu"]
+        print(f"{label:>30} {total:7.3f} {cells} {other:7.3f} {cpu:6.3f} {known_s:11.3f} {bpm_s:8.3f}")
     load1 = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     print(f"load average (1 min) at the end: {load1}")
 
