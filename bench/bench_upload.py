@@ -1,6 +1,6 @@
 """Upload benchmark: the latency of a synchronous ``POST /api/v1/sonic/upload`` and the seconds
-of each stage inside it, for 10-s, 30-s and 3-min WAVs (44.1 kHz stereo, 16-bit) and a 30-s MP3,
-sent as multipart and by URL.
+of each stage inside it, for 10-s, 30-s and 3-min WAVs (44.1 kHz stereo, 16-bit), a 30-s WAV at
+48 kHz (resampled) and a 30-s MP3, sent as multipart and by URL.
 
     .venv/bin/python bench/bench_upload.py [--repeats 3] [--no-url]
 
@@ -66,11 +66,13 @@ TIMED = [
 ]
 
 
-def song(duration_s: float, *, tempo_bpm: float = 100.0, seed: int = 0) -> AudioBuffer:
+def song(
+    duration_s: float, *, tempo_bpm: float = 100.0, seed: int = 0, rate_hz: int = RATE_HZ
+) -> AudioBuffer:
     """A stereo test song: an A minor / F / C / G chord loop with a kick and a hat on the beat
     grid and a little noise, so analysis has real work to do."""
     rng = np.random.default_rng(seed)
-    t = np.arange(round(duration_s * RATE_HZ)) / RATE_HZ
+    t = np.arange(round(duration_s * rate_hz)) / rate_hz
     beat_s = 60.0 / tempo_bpm
     bar = (t // (4 * beat_s)).astype(int) % 4
     roots = np.array([220.0, 174.61, 261.63, 196.0])[bar]
@@ -81,7 +83,7 @@ def song(duration_s: float, *, tempo_bpm: float = 100.0, seed: int = 0) -> Audio
     mix = 0.12 * chord + 0.5 * kick + 0.08 * hat + 0.01 * rng.standard_normal(t.size)
     left = mix.astype(np.float32)
     right = np.roll(left, 64)
-    return AudioBuffer.from_array(np.stack([left, right]), RATE_HZ)
+    return AudioBuffer.from_array(np.stack([left, right]), rate_hz)
 
 
 def timed(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -202,6 +204,7 @@ def main() -> None:
     cases = {
         "wav 10 s": ("song10.wav", encode_wav(song(10.0, seed=1))),
         "wav 30 s": ("song30.wav", encode_wav(song(30.0, seed=2))),
+        "wav 30 s 48k": ("song30-48k.wav", encode_wav(song(30.0, seed=5, rate_hz=48_000))),
         "wav 3 min": ("song180.wav", encode_wav(song(180.0, seed=3))),
         "mp3 30 s": ("song30.mp3", encode_mp3(song(30.0, seed=4))),
     }
