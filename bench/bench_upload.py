@@ -1,6 +1,7 @@
 """Upload benchmark: the latency of a synchronous ``POST /api/v1/sonic/upload`` and the seconds
 of each stage inside it, for 10-s, 30-s and 3-min WAVs (44.1 kHz stereo, 16-bit), a 30-s WAV at
-48 kHz (resampled) and a 30-s MP3, sent as multipart and by URL.
+48 kHz (resampled) and 30-s MP3s at 192 kbit/s (stored as sent) and 128 kbit/s (encoded again),
+sent as multipart and by URL.
 
     .venv/bin/python bench/bench_upload.py [--repeats 3] [--no-url]
 
@@ -206,7 +207,8 @@ def main() -> None:
         "wav 30 s": ("song30.wav", encode_wav(song(30.0, seed=2))),
         "wav 30 s 48k": ("song30-48k.wav", encode_wav(song(30.0, seed=5, rate_hz=48_000))),
         "wav 3 min": ("song180.wav", encode_wav(song(180.0, seed=3))),
-        "mp3 30 s": ("song30.mp3", encode_mp3(song(30.0, seed=4))),
+        "mp3 30 s 192k": ("song30.mp3", encode_mp3(song(30.0, seed=4))),  # served as sent
+        "mp3 30 s 128k": ("song30-128k.mp3", encode_mp3(song(30.0, seed=6), bitrate_kbps=128)),
     }
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -211,3 +211,25 @@ def test_upload_is_measured_in_the_background(client: httpx.Client, auth: dict[s
     assert analysis.COMPUTATIONS[uploads.FACTS] == before + 1
     bpm = client.post("/api/v1/sonic/bpm", json={"clip_id": clip_id}, headers=auth).json()["data"]
     assert bpm["avg_bpm"] == meta["tempo_bpm"] and analysis.COMPUTATIONS[uploads.FACTS] == before + 1
+
+
+def test_a_contract_mp3_is_served_as_sent_and_others_are_encoded(
+    client: httpx.Client, auth: dict[str, str]
+) -> None:
+    import numpy as np
+
+    from tunesmith.music.audio import AudioBuffer, decode_audio, encode_mp3, reusable_mp3
+
+    rng = np.random.default_rng(5)
+    song = AudioBuffer.from_array(0.1 * rng.standard_normal((2, 3 * 44_100)), 44_100)
+    sent = {kbps: encode_mp3(song, bitrate_kbps=kbps) for kbps in (192, 128)}
+    served: dict[int, bytes] = {}
+    for kbps in (192, 128):
+        files = {"file": (f"{kbps}.mp3", sent[kbps])}
+        answer = client.post("/api/v1/sonic/upload", headers=auth, files=files)
+        clip = client.get(f"/api/v1/clips/{answer.json()['clip_id']}", headers=auth).json()["data"]
+        served[kbps] = client.get(clip["audio_url"].removeprefix("http://testserver")).content
+        wav = client.get(clip["metadata"]["wav_url"].removeprefix("http://testserver")).content
+        assert decode_audio(wav).frames == decode_audio(served[kbps]).frames == song.frames
+    assert served[192] == reusable_mp3(sent[192])  # the same frames, not encoded again
+    assert reusable_mp3(served[128]) is not None  # encoded to the contract's 192 kbit/s

@@ -39,6 +39,7 @@ from tunesmith.music.audio import (
     decode_audio,
     encode_mp3,
     encode_wav,
+    reusable_mp3,
 )
 from tunesmith.music.bundle import MIX_MP3, MIX_WAV
 from tunesmith.store.repos import ApiKey, Clip, NewClip, Task, new_id
@@ -230,20 +231,27 @@ def store_upload_files(
 
     The MP3 is the slow part (LAME runs at roughly 50-100x real time: 0.3 s for 30 s of audio,
     2 s for 3 min on one idle core), so it is encoded in a second thread (ffmpeg, outside the GIL)
-    from the WAV bytes while the original and the WAV are written. On any failure (a full disk, a
-    failing bucket) what was written is removed and the error raised: no partial clip is left.
+    from the WAV bytes while the original and the WAV are written. An uploaded MP3 that already
+    is what the contract serves (44.1 kHz stereo, 192 kbit/s constant) is stored as it is
+    (:func:`~tunesmith.music.audio.reusable_mp3`): no second encode, no generation of loss. On
+    any failure (a full disk, a failing bucket) what was written is removed and the error
+    raised: no partial clip is left.
     """
     mix = audio.to_stereo().resampled(DEFAULT_SAMPLE_RATE_HZ)
     ext = posixpath.splitext(name)[1].lower()[:8] or ".bin"
     wav = encode_wav(mix)
     written: list[str] = []
+    as_sent = reusable_mp3(data)
 
     def put(fname: str, content: bytes) -> None:
         services.blobs.put(f"clips/{clip_id}/{fname}", content)
         written.append(fname)
 
+    def mp3_bytes() -> bytes:
+        return as_sent if as_sent is not None else encode_mp3(mix, wav=wav)
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tunesmith-upload-mp3") as encoder:
-        mp3 = encoder.submit(encode_mp3, mix, wav=wav)
+        mp3 = encoder.submit(mp3_bytes)
         try:
             put(f"original{ext}", data)
             put(MIX_WAV, wav)

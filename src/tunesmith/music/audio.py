@@ -176,6 +176,61 @@ def encode_mp3(audio: AudioBuffer, *, bitrate_kbps: int = 192, wav: bytes | None
     return buffer.getvalue()
 
 
+_MPEG1_LAYER3_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0)
+"""Bit rates (kbit/s) of MPEG-1 Layer III frame headers by their 4-bit index (0: free, 15: bad)."""
+
+_MPEG1_RATES_HZ = (44_100, 48_000, 32_000, 0)
+
+
+def _id3v2_size(data: bytes) -> int:
+    """Bytes of the ID3v2 tag at the start of ``data`` (0 without one)."""
+    if len(data) < 10 or data[:3] != b"ID3":
+        return 0
+    size = 0
+    for byte in data[6:10]:  # a "syncsafe" integer: 7 bits per byte
+        size = (size << 7) | (byte & 0x7F)
+    return 10 + size + (10 if data[5] & 0x10 else 0)  # + footer
+
+
+def reusable_mp3(
+    data: bytes, *, bitrate_kbps: int = 192, sample_rate_hz: int = DEFAULT_SAMPLE_RATE_HZ
+) -> bytes | None:
+    """The MP3 frames of ``data`` (its leading ID3v2 tag removed) when it is already what
+    :func:`encode_mp3` makes — every frame MPEG-1 Layer III, stereo, ``sample_rate_hz``, a
+    constant ``bitrate_kbps`` — so it can be served as is instead of decoded and encoded again
+    (which costs LAME's time and a generation of loss); None otherwise.
+
+    Every frame header is checked (a VBR stream has other bit rates; a Xing "VBR" tag frame is
+    refused too); the bytes after the last frame may only be an ID3v1 tag (128 bytes).
+    """
+    start = _id3v2_size(data)
+    position = start
+    frames = 0
+    while position + 4 <= len(data):
+        header = int.from_bytes(data[position : position + 4], "big")
+        if data[position : position + 3] == b"TAG" and len(data) - position == 128:
+            break  # ID3v1 at the end
+        if (header >> 21) != 0x7FF or (header >> 19) & 3 != 3 or (header >> 17) & 3 != 1:
+            return None  # not an MPEG-1 Layer III frame
+        rate_hz = _MPEG1_RATES_HZ[(header >> 10) & 3]
+        if _MPEG1_LAYER3_KBPS[(header >> 12) & 15] != bitrate_kbps or rate_hz != sample_rate_hz:
+            return None
+        if (header >> 6) & 3 == 3:
+            return None  # mono
+        if frames == 0:
+            side_info = 32 + (0 if header & 0x10000 else 2)  # + CRC when the protection bit is 0
+            if data[position + 4 + side_info : position + 8 + side_info] == b"Xing":
+                return None  # a VBR stream's tag ("Info" marks a constant bit rate)
+        length = 144_000 * bitrate_kbps // rate_hz + ((header >> 9) & 1)
+        if position + length > len(data):
+            return None  # a cut frame
+        position += length
+        frames += 1
+    if frames == 0 or (position != len(data) and len(data) - position != 128):
+        return None
+    return data[start:]
+
+
 class AudioTooLong(InvalidParameter):
     """The audio lasts longer than the caller's ``max_duration_s`` (by its header, or found while
     decoding with a cap). Carries the contract's message; ``field`` is ``"file"`` — callers that
