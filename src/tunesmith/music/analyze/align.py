@@ -698,12 +698,10 @@ class _Voice:
         """``G[a, b]``: the summed excess over :data:`LINE_GAP_ALLOWANCE_S` of the gaps between
         voiced runs lying wholly inside ``[t[a], t[b]]``."""
         gaps = np.maximum(0.0, self.onsets_s[1:] - self.offsets_s[:-1] - LINE_GAP_ALLOWANCE_S)
-        cum = np.concatenate([[0.0], np.cumsum(gaps)])
-        first = np.searchsorted(self.onsets_s, t, side="left")  # first run starting at or after t
-        last = np.searchsorted(self.offsets_s, t, side="right") - 1  # last run ending by t
-        top = max(0, self.onsets_s.size - 1)
-        inner = cum[np.clip(last, 0, top)][None, :] - cum[np.minimum(first, top)][:, None]
-        out: FloatArray = np.where(last[None, :] > first[:, None], inner, 0.0)
+        cum = np.concatenate([[0.0], np.cumsum(gaps)])  # gap j lies between runs j and j + 1
+        first = np.minimum(np.searchsorted(self.offsets_s, t, side="left"), gaps.size)  # gaps after t
+        stop = np.clip(np.searchsorted(self.onsets_s, t, side="right") - 1, 0, gaps.size)  # gaps ending by t
+        out: FloatArray = np.maximum(0.0, cum[stop][None, :] - cum[first][:, None])
         return out
 
     def unsung_s(self, t: FloatArray) -> FloatArray:
