@@ -725,6 +725,38 @@ CHORUS_TUNING_CASES: tuple[SongCaseWithSections, ...] = (
         ("Verse", "Sirens wailing at the edge of town\nNobody here is gonna shut us down"),
         ("Chorus", "We will not go quiet\nWe will start a riot"),
     ),
+    _song(
+        "folk, female vocals, banjo",
+        64,
+        45.0,
+        ("Verse", "Willow branches bending in the creek\nMama singing softly while we sleep"),
+        ("Chorus", "Row the boat to shore\nWe won't wander anymore"),
+        ("Verse", "Fireflies are dancing in the corn\nEvery evening since the day I was born"),
+        ("Chorus", "Row the boat to shore\nWe won't wander anymore"),
+    ),
+    _song(
+        "hard rock, male vocals",
+        67,
+        35.0,
+        ("Verse", "Thunder rolling down the canyon wall\nI can hear the distant engines call"),
+        ("Chorus", "Ride the storm tonight\nHold the wheel and hold on tight"),
+    ),
+    _song(
+        "jazz pop, female vocals, piano",
+        73,
+        40.0,
+        ("Verse", "Coffee cooling by the window seat\nSomeone whistling down the empty street"),
+        ("Chorus", "Maybe it's the rain\nMaybe it's the train"),
+    ),
+    _song(
+        "indie rock, male vocals",
+        79,
+        45.0,
+        ("Verse", "Posters peeling off the bedroom door\nRecords scattered all across the floor"),
+        ("Chorus", "We were young and loud\nSinging to the crowd"),
+        ("Verse", "Now the city lights are fading slow\nStill I hum the songs we used to know"),
+        ("Chorus", "We were young and loud\nSinging to the crowd"),
+    ),
 )
 """Sung songs with a verse and a chorus (some with a second verse and chorus) on which the lyric
 aligner's line fitting was TUNED: its thresholds and choices were picked while looking at these.
