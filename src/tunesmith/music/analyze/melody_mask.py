@@ -155,12 +155,16 @@ keeps more of the voice where the background estimate eats into it). Mean vocal 
 (eval-harness songs / bench songs) with everything else as now: 0 → 4.32 / 4.36 dB, 0.1 → 4.38 /
 4.40, 0.25 → 4.38 / 4.40, 0.35 → 4.36 / 4.37, 0.5 → 4.30 / 4.31, 0.75 → 4.15 / 4.17."""
 
-LOW_FADE_HZ = 200.0
+LOW_FADE_HZ = 240.0
 """The mask is faded in (linearly in octaves) from half this frequency to it (Hz). Below it the
 mix is mostly bass and kick drum, and the comb's fundamental there caught more of them (kick
 tails under a 140 Hz male voice, a 200 Hz tom under nothing) than of the voice. Mean vocal SDR
 (eval-harness songs / bench songs): no fade 3.82 / 4.13 dB, 130 Hz 3.88 / 4.14, 160 Hz 3.98 /
-4.16, 200 Hz 4.05 / 4.18, 240 Hz 4.14 / 4.17, 300 Hz 4.21 / 4.07."""
+4.16, 200 Hz 4.05 / 4.18, 240 Hz 4.14 / 4.17, 300 Hz 4.21 / 4.07. On the six sets of
+:data:`VOICING_FULL_FRACTION` (singer of 07:30, :data:`HARMONIC_KERNEL_FRAMES` 5), 160 / 200 /
+240 / 280 Hz: harness 3.94 / 4.22 / 4.56 / 4.76, bench 3.79 / 3.88 / 3.89 / 3.85, held-out
+3.84 / 3.90 / 3.91 / 3.90 and 4.42 / 4.56 / 4.68 / 4.61, verse + chorus 4.15 / 4.36 / 4.49 /
+4.50 and 4.43 / 4.48 / 4.47 / 4.43 dB; 240 Hz with :data:`CENTRE_POWER` 1 (see there)."""
 
 HPSS_DECIMATION = 2
 """The harmonic–percussive split (:func:`harmonic_weight`) runs on every 2nd frame and on pairs of
@@ -201,10 +205,15 @@ chorus tuning and reported songs, lead reference), fraction and smoothing frames
 4.04 / 4.85 / 4.72 / 4.24; 0.25, 45 → 4.70 / 3.97 / 3.70 / 4.63 / 4.66 / 4.50 (the longer
 verse + chorus songs want a lower fraction: their loud choruses set the reference)."""
 
-CENTRE_POWER = 0.5
+CENTRE_POWER = 1.0
 """Exponent of the stereo centre weight (:func:`centre_weight`) on the mask (0 = off). Mean vocal
 SDR (eval-harness songs / bench songs): 0 → 4.16 / 4.31 dB, 0.5 → 4.30 / 4.31, 1 → 4.33 / 4.29
-(the bench reference also holds the backing vocals, which are not all centred)."""
+(the bench reference also holds the backing vocals, which are not all centred). With the
+singer of 07:30 and :data:`LOW_FADE_HZ` 240, 0.5 → 1 on the six sets of
+:data:`VOICING_FULL_FRACTION`: harness 4.56 → 4.55, bench 3.89 → 3.97, held-out 3.91 → 3.98 and
+4.68 → 4.65, verse + chorus 4.49 → 4.53 and 4.47 → 4.61 dB (on the earlier singer's songs, both
+changes together: 4.65 → 5.05 / 4.19 → 4.29 / 4.04 → 4.20 / 4.77 → 5.00 / 4.82 → 5.06 / 4.55 →
+4.66)."""
 
 VOICING_POWER = 2.0
 """Exponent of the voicing weight below full (1 = linear in energy). Mean vocal SDR on the six
