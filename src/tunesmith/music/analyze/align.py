@@ -646,6 +646,13 @@ LINE_GAP_PER_S = 1.0
 LINE_GAP_ALLOWANCE_S = 1.0
 """... beyond this (rests inside a line)."""
 
+LINE_REST_S = 0.3
+"""Unvoiced time (s) wanted around the boundary between two lines (singers breathe between
+lines; a boundary inside a voiced run splits a sung line) ..."""
+
+LINE_REST_PER_S = 2.0
+"""... and the cost per second it falls short."""
+
 LINE_PACE_COST = 1.0
 """Cost per unit of ``|ln(line duration / expected duration)|`` ..."""
 
@@ -706,6 +713,20 @@ class _Voice:
         out: FloatArray = np.maximum(0.0, cum[stop][None, :] - cum[first][:, None])
         return out
 
+    def voiced_before_s(self, t: FloatArray) -> FloatArray:
+        """Voiced seconds before each time."""
+        runs = (self.offsets_s - self.onsets_s)[None, :]
+        out: FloatArray = np.sum(np.clip(t[:, None] - self.onsets_s[None, :], 0.0, runs), axis=1)
+        return out
+
+    def rest_s(self, t: FloatArray) -> FloatArray:
+        """``R[e, s]``: unvoiced seconds in ``[t[e] − tol, t[s] + tol]`` (``tol`` =
+        :data:`LINE_EDGE_TOLERANCE_S`), where ``t[s] ≥ t[e]``."""
+        tol = LINE_EDGE_TOLERANCE_S
+        before, after = self.voiced_before_s(t - tol), self.voiced_before_s(t + tol)
+        out: FloatArray = (t[None, :] - t[:, None] + 2 * tol) - (after[None, :] - before[:, None])
+        return out
+
     def unsung_s(self, t: FloatArray) -> FloatArray:
         """``U[e, s]``: voiced seconds in the phrases after time ``t[e]`` and before ``t[s]`` that
         touch neither (their voice lies more than :data:`PHRASE_GAP_S` from both)."""
@@ -756,13 +777,16 @@ def _phrase_spans(
     """The least-cost ordered spans ``(start_s, end_s)`` of the lines (dynamic programming over the
     candidate times: voiced-run edges and the recogniser's line edges). A line's cost: its move
     from the recogniser's span (unplaced lines: none), its pace, starting or ending away from
-    voice, unvoiced gaps inside it; between lines, before the first and after the last: the voice
-    no line touches (see the constants above :class:`_Voice`)."""
+    voice, unvoiced gaps inside it; between lines: too little rest around their boundary; between
+    lines, before the first and after the last: the voice no line touches (see the constants
+    above :class:`_Voice`)."""
     times = np.unique(np.concatenate([voice.onsets_s, voice.offsets_s, starts_s[placed], ends_s[placed]]))
     k = times.size
     pace = (ends_s - starts_s)[placed] / syllables[placed]
     s_per_syllable = float(np.median(pace)) if pace.size else 0.3
-    between = _unsung_cost(voice.unsung_s(times))  # [end index, next start index]
+    between = _unsung_cost(voice.unsung_s(times)) + LINE_REST_PER_S * np.maximum(
+        0.0, LINE_REST_S - voice.rest_s(times)
+    )  # [end index, next start index]
     cum = voice.phrase_voice_cum_s
     before_first = _unsung_cost(
         cum[np.searchsorted(voice.phrase_offsets_s, times - PHRASE_GAP_S, side="left")]
