@@ -5,7 +5,8 @@ Per phrase (the notes of one lyric line, lead or backing):
 1. Festival speaks the phrase's syllables (see :mod:`.festival`), giving phone timings. All
    distinct phrase texts of a song (lead and backing) are spoken in one go, in two processes.
 2. Each syllable is mapped onto its notes: onset consonants are placed *before* the note so the
-   vowel starts on it (borrowing at most 40 % of the previous note); the vowel is stretched to
+   vowel starts on it (in the gap the melody leaves before the note for them, see
+   ``compose.melody._room_for_onsets``, plus at most 40 % of the previous note); the vowel is stretched to
    fill the note(s); coda consonants close it before the next onset. Consonants stretch with
    their syllable (by the note-to-spoken length ratio, at most 2×): the ablation in
    ``bench/bench_singer_ablation.py`` measured that stretching only vowels loses far more words
@@ -42,9 +43,12 @@ __all__ = ["Phrase", "render_parts", "split_phrases"]
 _FRAME_S = vocoder.FRAME_S
 # level of the 30 ms before each vowel: deeper dips help onset detection but measured less
 # intelligible (PocketSphinx, slt: dip 0.35 / 1.0 → WER 0.84 / 0.76 on 8 lines; 0.6 / 1.0 → 0.89 / 0.85
-# on 20 lines); 0.8 dropped the female onset hit rate in tests/music/voice below 0.8, so 0.6
+# on 20 lines); 0.8 dropped the female onset hit rate in tests/music/voice below 0.8, so 0.6. With
+# the melody's onset room, 0.8 measured f 0.503 / m 0.476 vs 0.504 / 0.487 (bench, seeds 1-5): noise
 _DIP_GAIN = 0.6
-_CONSONANT_STRETCH_MAX = 2.0  # onset/coda consonants stretch with their syllable, at most this much
+# onset/coda consonants stretch with their syllable, at most this much (1.5 measured bench_singer
+# WER f 0.509 / m 0.520 vs 0.504 / 0.487, melody seeds 1-5, with the melody's onset room)
+_CONSONANT_STRETCH_MAX = 2.0
 _CODA_SHARE = 0.5  # a coda takes at most this share of its syllable's sung time
 # an onset may borrow at most this share of the previous note. Borrowing more unsqueezes the onsets
 # of syllables sung shorter than spoken (time-warped speech with its own f0, bench lines, seeds
@@ -52,7 +56,11 @@ _CODA_SHARE = 0.5  # a coda takes at most this share of its syllable's sung time
 # stem gave f 0.712 → 0.597, m 0.585 → 0.595 with 0.6 — but the consonant then fills the previous
 # note's middle: only 82 % of the female notes' middles stayed voiced (acceptance: ≥ 85 %; 87 % with
 # 0.4), and 0.6 for voiced onsets only (m, n, l, r, v, z …) gave f 0.688 with 7 % of the notes'
-# middles off by > 50 cents (the next note's pitch arrives early). So 0.4 stays.
+# middles off by > 50 cents (the next note's pitch arrives early). So 0.4 stays. Since the melody
+# leaves a gap before a consonant onset (compose.melody._room_for_onsets) the sung rhythm no longer
+# squeezes them as much (bench_singer WER, melody seeds 1-5, with the melody's vowel-to-vowel gaps and
+# word-end caps too: f 0.672 → 0.504, m 0.598 → 0.487); 0.6 then measured f 0.530 / m 0.510 vs
+# 0.535 / 0.503 (before the word-end caps): no gain.
 _ONSET_BORROW = 0.4
 # spoken onset consonants (codas) longer than this are squeezed to it before stretching; 0.25 / 0.2 s
 # measured the same WER (bench lines, seeds 1-3: f 0.660 / m 0.665 vs 0.663 / 0.656)
