@@ -54,6 +54,20 @@ as the densest window with the octave check kept inside the f0 range: 4.56 / 3.8
 held-out songs (``bench_analysis``-style seeds 21–26, six genres: 3.47 → 3.46 dB; three
 15 s harness-style songs, seeds 31–33: 3.38 → 4.57 dB, a rock song 1.4 → 4.4 dB whose 146 Hz
 voice the check had sent to 73 Hz, a disco song tracked between its bass and its voice).
+Then the voicing smoothed over 0.7 s (:data:`VOICING_FULL_FRACTION`), a shorter harmonic
+median (:data:`HARMONIC_KERNEL_FRAMES`), :data:`LOW_FADE_HZ` 240 and :data:`CENTRE_POWER` 1, and
+a soft register (:data:`REGISTER_PRIOR_OCTAVES`). With the singer of 2026-11-26 07:47 (notes end
+before the next syllable's consonants), the separation of that morning → now: harness songs
+3.93 → 4.77 dB (``eval_analysis.py --songs``: BSS 4.82), bench songs 2.98 → 4.18, held-out
+25 s songs 2.81 → 3.95 and 15 s songs 3.13 → 5.00, the harness's verse + chorus songs (lead
+reference) 3.79 → 4.72 (ten tuning songs) and 4.32 → 4.60 (six reported). The weakest are male
+voices in dense rock mixes (1.8–3.0 dB): their f0 is right on 79–92 % of the sung energy, but
+the comb's teeth, 150–190 Hz apart, hold as much guitar as voice. Backing vocals (a third or
+sixth below the lead in choruses) are not separated: a second comb at those intervals, weighted
+by the energy it found beyond the lead's comb, added 0.06 dB on the bench songs (lead + backing
+reference) and cost 0.37 dB on the harness songs (no backing: it caught accompaniment chord
+tones), so it was not kept; an oracle second f0 gains 0.1–0.9 dB where the reference holds
+the backing and loses where it does not (the harness's references are the lead alone).
 Still lost (oracle runs on the eval-harness songs, before the low fade): ≈ 0.65 dB to unsung
 frames where the tracker follows an instrument, ≈ 1.2 dB to the f0 itself (the rock and
 country songs: ≈ 65 % and 85 % of the sung energy within 50 cents). Guiding the tracker with
