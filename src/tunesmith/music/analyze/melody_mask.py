@@ -21,7 +21,7 @@ five steps on a mono downmix at :data:`ANALYSIS_RATE_HZ` (STFT :data:`N_FFT` / :
    removes most jumps to the bass line and to accompaniment chords. The register is the window
    of first-pass f0 that holds the most energy captured by the comb in the evidence, centred on
    their weighted median, with an octave check (:data:`OCTAVE_CHECK_SHARE`; :func:`track_f0`).
-4. **Harmonic comb**: a Gaussian (σ = :data:`COMB_SIGMA_BINS` bins) at every harmonic of the
+4. **Harmonic comb**: a Gaussian (σ ≈ :data:`COMB_SIGMA_BINS` bins) at every harmonic of the
    tracked f0 up to :data:`COMB_MAX_HZ`, times the residual's share ``(V / X) ** SHARE_POWER``
    of the bin and the mix's harmonic share ``H`` (:func:`harmonic_weight`, a cheap
    harmonic–percussive split: drum hits on the voice's harmonics are not voice).
@@ -162,7 +162,18 @@ COMB_SIGMA_BINS = 1.75
 """Width (standard deviation, STFT bins) of each harmonic's Gaussian in the comb. Mean vocal SDR
 (eval-harness songs / ``bench_analysis --separation`` songs) with the harmonic weight and
 :data:`SHARE_POWER` 0.5: 1.5 → 3.84 / 4.08 dB, 1.75 → 3.82 / 4.13, 2.0 → 3.79 / 4.16, 2.5 →
-3.70 / 4.20 (without the harmonic weight narrower combs won: 1.0 → 3.13 / 3.99)."""
+3.70 / 4.20 (without the harmonic weight narrower combs won: 1.0 → 3.13 / 3.99). This is the
+width at :data:`COMB_SIGMA_REFERENCE_HZ`; see there."""
+
+COMB_SIGMA_REFERENCE_HZ = 250.0
+"""The comb's width scales with the square root of f0 / this (Hz): the teeth of a 150 Hz male
+voice, 14 bins apart, are 0.77 × as wide as at 250 Hz (they held as much guitar as voice), a
+330 Hz female voice's 1.15 ×. Against one width for all, on three renderings of the six sets of
+:data:`VOICING_FULL_FRACTION` (singers of 06:55, 07:30 and 07:47): harness 5.27 → 5.32, 4.82 →
+4.88, 4.77 → 4.85 dB; bench 4.33 → 4.33, 4.17 → 4.16, 4.18 → 4.17; held-out 4.21 → 4.23 / 4.97
+→ 4.99, 4.10 → 4.12 / 4.96 → 4.95, 3.95 → 4.04 / 5.00 → 5.00; verse + chorus reported 4.91 →
+4.93, 4.61 → 4.62, 4.60 → 4.61 (tuning 4.72 → 4.72); f0 / reference to the power 1: harness
+4.98, bench 4.14, verse + chorus 4.57 (singer of 07:47)."""
 
 COMB_SIGMA_GROWTH = 0.004
 """Extra width per bin of centre frequency (vibrato and pitch error grow with the harmonic)."""
@@ -392,7 +403,9 @@ def _weighted_median(values: npt.NDArray[np.float64], weights: npt.NDArray[np.fl
 
 def harmonic_comb(f0_hz: npt.NDArray[np.float64], bins: int) -> FloatArray:
     """Comb mask (bins × frames, 0..1): a Gaussian at each harmonic of ``f0_hz`` (per frame, 0 =
-    none) up to :data:`COMB_MAX_HZ`, on the :data:`N_FFT` grid at :data:`ANALYSIS_RATE_HZ`."""
+    none) up to :data:`COMB_MAX_HZ`, on the :data:`N_FFT` grid at :data:`ANALYSIS_RATE_HZ`; σ =
+    :data:`COMB_SIGMA_BINS` · √(f0 / :data:`COMB_SIGMA_REFERENCE_HZ`) + :data:`COMB_SIGMA_GROWTH`
+    · the harmonic's bin."""
     bin_hz = ANALYSIS_RATE_HZ / N_FFT
     k = np.arange(bins, dtype=np.float64)[:, None]
     voiced = f0_hz > 0
@@ -402,7 +415,8 @@ def harmonic_comb(f0_hz: npt.NDArray[np.float64], bins: int) -> FloatArray:
     f0_bins = (f0_hz[voiced] / bin_hz)[None, :]
     harmonic = np.maximum(1.0, np.round(k / f0_bins))
     centre = harmonic * f0_bins
-    sigma = COMB_SIGMA_BINS + COMB_SIGMA_GROWTH * centre
+    width = COMB_SIGMA_BINS * np.sqrt(f0_bins * bin_hz / COMB_SIGMA_REFERENCE_HZ)
+    sigma = width + COMB_SIGMA_GROWTH * centre
     comb = np.exp(-0.5 * ((k - centre) / sigma) ** 2)
     comb[centre * bin_hz > COMB_MAX_HZ] = 0.0
     out[:, voiced] = comb
