@@ -55,12 +55,13 @@ held-out songs (``bench_analysis``-style seeds 21–26, six genres: 3.47 → 3.4
 15 s harness-style songs, seeds 31–33: 3.38 → 4.57 dB, a rock song 1.4 → 4.4 dB whose 146 Hz
 voice the check had sent to 73 Hz, a disco song tracked between its bass and its voice).
 Then the voicing smoothed over 0.7 s (:data:`VOICING_FULL_FRACTION`), a shorter harmonic
-median (:data:`HARMONIC_KERNEL_FRAMES`), :data:`LOW_FADE_HZ` 240 and :data:`CENTRE_POWER` 1, and
-a soft register (:data:`REGISTER_PRIOR_OCTAVES`). With the singer of 2026-11-26 07:47 (notes end
-before the next syllable's consonants), the separation of that morning → now: harness songs
-3.93 → 4.77 dB (``eval_analysis.py --songs``: BSS 4.82), bench songs 2.98 → 4.18, held-out
-25 s songs 2.81 → 3.95 and 15 s songs 3.13 → 5.00, the harness's verse + chorus songs (lead
-reference) 3.79 → 4.72 (ten tuning songs) and 4.32 → 4.60 (six reported). The weakest are male
+median (:data:`HARMONIC_KERNEL_FRAMES`), :data:`LOW_FADE_HZ` 240 and :data:`CENTRE_POWER` 1, a
+soft register (:data:`REGISTER_PRIOR_OCTAVES`) and a comb width growing with f0
+(:data:`COMB_SIGMA_REFERENCE_HZ`). With the singer of 2026-11-26 07:47 (notes end before the
+next syllable's consonants), the separation of that morning → now: harness songs 3.93 → 4.85
+dB (rock 2.11 → 3.03, country 1.70 → 3.34), bench songs 2.98 → 4.17 (rock 2.66 → 3.06),
+held-out 25 s songs 2.81 → 4.04 and 15 s songs 3.13 → 5.00, the harness's verse + chorus
+songs (lead reference) 3.79 → 4.72 (ten tuning songs) and 4.32 → 4.61 (six reported). The weakest are male
 voices in dense rock mixes (1.8–3.0 dB): their f0 is right on 79–92 % of the sung energy, but
 the comb's teeth, 150–190 Hz apart, hold as much guitar as voice. Backing vocals (a third or
 sixth below the lead in choruses) are not separated: a second comb at those intervals, weighted
