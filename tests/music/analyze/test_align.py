@@ -259,3 +259,29 @@ def test_words_end_inside_the_audio_in_order_without_overlap() -> None:
     assert [w.start_s for w in tidy] == [1.0, 1.0, 9.0]
     assert all(a.end_s <= b.start_s for a, b in pairwise(tidy))
     assert tidy[-1].end_s == 10.0
+
+
+def test_a_line_squeezed_into_a_fill_takes_the_rest_of_its_phrase() -> None:
+    # The case of 2026-11-26 (a 30-s indie folk upload): the recogniser squeezed the first chorus
+    # line into the guitar fill before it, ending it inside the line's own phrase; the leaked fill
+    # joins that phrase, so no phrase lay wholly between the lines and the 1.8 s of voice after
+    # the line's end counted nowhere: the line kept its early end (came back 1.2 s early).
+    hop_s = 0.016
+    times = np.arange(round(24 / hop_s)) * hop_s
+    runs = [(2.0, 4.5), (6.0, 8.0), (9.4, 9.8), (10.0, 11.4), (11.5, 11.8), (11.9, 13.3), (15.0, 17.5)]
+    voiced = np.zeros(times.size, dtype=bool)
+    for a, b in runs:
+        voiced |= (times >= a) & (times < b)
+    squeezed = _line_words([8.0, 8.8, 9.6, 10.3, 11.1], "c\n")  # sung from 10.0 s to 13.3 s
+    words = [
+        *_line_words([2.0, 2.8, 3.6, 4.2], "a\n"),
+        *_line_words([6.0, 6.6, 7.2, 7.7], "b\n"),
+        *squeezed,
+        *_line_words([11.5, 13.0, 14.5, 16.0, 17.2], "d\n"),
+    ]
+    fitted = _fit_lines_to_phrases(words, [1] * len(words), voiced, hop_s)
+    assert fitted[:8] == words[:8]  # already on their voice: untouched
+    assert fitted[12].end_s >= 13.3 - 0.2  # the squeezed line takes the rest of its phrase
+    assert 15.0 - hop_s <= fitted[13].start_s <= 15.3  # the next line starts on its own voice
+    starts = [w.start_s for w in fitted]
+    assert starts == sorted(starts)
