@@ -20,9 +20,6 @@ from tunesmith.music.analyze.align import (
     AGREEMENT_S,
     MIN_VOICE_SHIFT_S,
     WordAlignment,
-    _fit_lines_to_phrases,
-    _fit_lines_to_voice,
-    _in_order,
     _voice_presence,
     _vote,
     align_lyrics,
@@ -31,6 +28,7 @@ from tunesmith.music.analyze.align import (
     mean_start_error_s,
 )
 from tunesmith.music.analyze.evalset import CHORUS_TUNING_CASES, SUNG_CASES, SungMix, chorus_song, sung_mix
+from tunesmith.music.analyze.line_fit import fit_lines_to_phrases, fit_lines_to_voice, in_order
 from tunesmith.music.audio import AudioBuffer, decode_audio, encode_wav
 
 pytest.importorskip("pocketsphinx")
@@ -198,7 +196,7 @@ def test_lines_aligned_into_an_instrumental_gap_move_onto_the_voice() -> None:
     # The chorus's first words were pulled into the gap before it (voice starts at 6.0 s), and
     # its last word stretched past the voice into the outro (voice ends at 8.0 s).
     chorus = _line_words([4.2, 4.6, 5.0, 6.6, 7.1, 9.5], "sky\n")
-    fitted = _fit_lines_to_voice(verse + chorus, voiced, hop_s)
+    fitted = fit_lines_to_voice(verse + chorus, voiced, hop_s)
     assert fitted[:4] == verse  # sung where voice is: untouched
     starts = [w.start_s for w in fitted[4:]]
     assert starts == sorted(starts)
@@ -208,7 +206,7 @@ def test_lines_aligned_into_an_instrumental_gap_move_onto_the_voice() -> None:
     assert [w.word for w in fitted] == [w.word for w in verse + chorus]
     # A line starting just before the voice (an unvoiced consonant) is left alone.
     early = _line_words([6.0 - MIN_VOICE_SHIFT_S / 2, 6.5, 7.0], "x\n")
-    assert _fit_lines_to_voice(early, voiced, hop_s) == early
+    assert fit_lines_to_voice(early, voiced, hop_s) == early
 
 
 def test_a_chorus_after_a_fill_aligns_within_acceptance() -> None:
@@ -228,7 +226,7 @@ def test_a_chorus_after_a_fill_aligns_within_acceptance() -> None:
     assert all(a.end_s <= b.start_s for a, b in pairwise(alignment))
 
 
-def test_lines_placed_far_from_their_voice_move_onto_its_phrases_in_order() -> None:
+def test_lines_placed_far_from_their_voice_move_onto_its_phrasesin_order() -> None:
     hop_s = 0.016
     times = np.arange(round(24 / hop_s)) * hop_s
     phrases = [(2.0, 4.0), (6.0, 8.0), (14.0, 16.0), (19.0, 21.0)]  # a fill from 8 to 14 s
@@ -240,7 +238,7 @@ def test_lines_placed_far_from_their_voice_move_onto_its_phrases_in_order() -> N
     # place line 4 at all.
     unplaced = [WordAlignment(w.word, 10.3, 10.3, 0.0, False) for w in line(0.0)]
     words = [*line(2.0), *line(6.0), *line(9.0), *unplaced]
-    fitted = _fit_lines_to_phrases(words, [1] * len(words), voiced, hop_s)
+    fitted = fit_lines_to_phrases(words, [1] * len(words), voiced, hop_s)
     assert fitted[:6] == words[:6]  # already on their voice: untouched
     for n, (a, b) in enumerate(phrases[2:], start=2):
         starts = [w.start_s for w in fitted[3 * n : 3 * n + 3]]
@@ -255,7 +253,7 @@ def test_words_end_inside_the_audio_in_order_without_overlap() -> None:
         WordAlignment("b ", 0.8, 1.2, 0.9, True),  # starts before its predecessor
         WordAlignment("c\n", 9.0, 12.0, 0.9, True),  # runs past the end
     ]
-    tidy = _in_order(words, 10.0)
+    tidy = in_order(words, 10.0)
     assert [w.start_s for w in tidy] == [1.0, 1.0, 9.0]
     assert all(a.end_s <= b.start_s for a, b in pairwise(tidy))
     assert tidy[-1].end_s == 10.0
@@ -279,7 +277,7 @@ def test_a_line_squeezed_into_a_fill_takes_the_rest_of_its_phrase() -> None:
         *squeezed,
         *_line_words([11.5, 13.0, 14.5, 16.0, 17.2], "d\n"),
     ]
-    fitted = _fit_lines_to_phrases(words, [1] * len(words), voiced, hop_s)
+    fitted = fit_lines_to_phrases(words, [1] * len(words), voiced, hop_s)
     assert fitted[:8] == words[:8]  # already on their voice: untouched
     assert fitted[12].end_s >= 13.3 - 0.2  # the squeezed line takes the rest of its phrase
     assert 15.0 - hop_s <= fitted[13].start_s <= 15.3  # the next line starts on its own voice
